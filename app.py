@@ -1,0 +1,75 @@
+"""Lantern's API: a table of contents. Each route parses, calls one service, returns.
+
+Served under /api (API Gateway stage `api`; the local server strips the prefix the same way).
+"""
+
+from chalice import Chalice, Response
+
+from chalicelib import __version__
+from chalicelib.auth import accounts, sessions
+from chalicelib.security_headers import API_HEADERS
+from chalicelib.settings import ROLE_LABELS, current_school
+from chalicelib.validation import Text
+from chalicelib.web.routing import PUBLIC, SIGNED_IN, Routes, session_cookie
+
+app = Chalice(app_name="lantern", configure_logs=False)
+routes = Routes(app)
+
+
+@app.middleware("http")
+def security_headers(event, get_response):
+    response = get_response(event)
+    response.headers.update(API_HEADERS)
+    return response
+
+
+@routes.route("/health", allow=PUBLIC)
+def health(call):
+    school = current_school()
+    return {"status": "ok", "version": __version__, "school": school.slug}
+
+
+@routes.route("/me", allow=SIGNED_IN)
+def me(call):
+    school = current_school()
+    user = call.user
+    return {
+        "user": {"name": user.name, "email": user.email, "role": user.role, "role_label": ROLE_LABELS[user.role]},
+        "school": {"name": school.name, "slug": school.slug},
+    }
+
+
+@routes.route("/auth/login", methods=("POST",), allow=PUBLIC)
+def login(call):
+    form = call.body(
+        {"email": Text("Email address", max_length=254, email=True), "password": Text("Password", 256, strip=False)}
+    )
+    # The place for the second factor (TOTP) is here: roles that read records will answer {"next": "totp"}.
+    signed_in = accounts.sign_in(form["email"], form["password"])
+    call.set_cookie = session_cookie(signed_in.token, max_age=int(sessions.ABSOLUTE_LIMIT.total_seconds()))
+    staff = signed_in.staff
+    return {"user": {"name": staff.name, "role": staff.role, "role_label": ROLE_LABELS[staff.role]}}
+
+
+@routes.route("/auth/logout", methods=("POST",), allow=PUBLIC)
+def logout(call):
+    sessions.end(call.token)
+    call.set_cookie = session_cookie("", max_age=0)
+    return {"message": "You have logged out."}
+
+
+@routes.route("/auth/forgot", methods=("POST",), allow=PUBLIC)
+def forgot_password(call):
+    form = call.body({"email": Text("Work email address", max_length=254, email=True)})
+    accounts.request_password_link(current_school(), form["email"])
+    return Response(
+        body={"message": "If this email belongs to a Lantern account, a link to set your password is on its way."},
+        status_code=202,
+    )
+
+
+@routes.route("/auth/set-password", methods=("POST",), allow=PUBLIC)
+def set_password(call):
+    form = call.body({"token": Text("Link", max_length=100), "password": Text("New password", 1024, strip=False)})
+    accounts.set_password(current_school(), form["token"], form["password"])
+    return {"message": "Your password has been set. You can now log in."}

@@ -1,0 +1,1 @@
+"""Accounts, passwords, set-password links and sessions."""

@@ -1,0 +1,188 @@
+"""Staff accounts: created by an admin, passwords set by an emailed single-use link, sign-in with a lock-out.
+
+There is no self-registration. The same answer (and a similar time) is given whether or not an email is known.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import notify
+from chalicelib.auth import passwords, sessions
+from chalicelib.clock import no_sooner_than, utcnow
+from chalicelib.errors import InvalidInputError, LanternError
+from chalicelib.log import logger
+from chalicelib.models import PasswordLink, Staff
+from chalicelib.settings import ROLES, SchoolSettings
+
+LINK_LIFETIME = timedelta(minutes=60)
+LOCKOUT_WINDOW = timedelta(minutes=15)
+MAX_FAILED_LOGINS = 10
+# Both branches of a set-password request take at least this long, so timing does not reveal who has an account.
+FORGOT_RESPONSE_SECONDS = 0.5
+
+SIGN_IN_REFUSED = (
+    "The email or password is not right, or the account is locked for a few minutes. "
+    "Try again, or reset your password."
+)
+LINK_UNUSABLE = (
+    "This link has expired or has already been used. Ask for a new link from the log in page "
+    "(Forgotten your password or using Lantern for the first time?)."
+)
+
+
+class SignInRefusedError(LanternError):
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__(SIGN_IN_REFUSED)
+
+
+class AccountExistsError(LanternError):
+    status = 409
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> Staff | None:
+    """The account with this email, or None (one Query on `by-email`, one GetItem)."""
+    for key in Staff.by_email.query(normalise_email(email), limit=1):
+        try:
+            return Staff.get(key.staff_id, consistent_read=True)
+        except Staff.DoesNotExist:
+            return None
+    return None
+
+
+def create_staff(*, email: str, name: str, role: str, title: str = "", now: datetime | None = None) -> Staff:
+    """Create an account with no password; the person sets one through an emailed link."""
+    if role not in ROLES:
+        raise InvalidInputError(f"Role must be one of {', '.join(ROLES)}.", {"role": "Choose a role."})
+    if find_by_email(email) is not None:
+        raise AccountExistsError(f"An account with the email {normalise_email(email)} already exists.")
+    staff = Staff(
+        staff_id=str(uuid.uuid4()),
+        email=normalise_email(email),
+        name=name.strip(),
+        role=role,
+        title=title.strip(),
+        created_at=now or utcnow(),
+    )
+    staff.save()
+    return staff
+
+
+def send_password_link(school: SchoolSettings, staff: Staff, now: datetime | None = None) -> None:
+    """Email `staff` a single-use set-password link, built from the school's configured URL."""
+    now = now or utcnow()
+    token, hashed = sessions.new_token()
+    PasswordLink(token_hash=hashed, staff_id=staff.staff_id, created_at=now, expires_at=now + LINK_LIFETIME).save()
+    notify.send_email(
+        school,
+        staff.email,
+        "set_password",
+        name=staff.name,
+        link=f"{school.url}/set-password.html#token={token}",
+        minutes=int(LINK_LIFETIME.total_seconds() // 60),
+    )
+
+
+def request_password_link(school: SchoolSettings, email: str, now: datetime | None = None) -> None:
+    """'Forgotten your password or using Lantern for the first time?': email a link if the account exists."""
+    with no_sooner_than(FORGOT_RESPONSE_SECONDS):
+        staff = find_by_email(email)
+        if staff is not None and staff.active:
+            send_password_link(school, staff, now)
+            logger.info("set-password link sent", extra={"staff_id": staff.staff_id})
+        else:
+            logger.info("set-password link requested for an unknown or inactive account")
+
+
+def set_password(school: SchoolSettings, token: str, password: str, now: datetime | None = None) -> Staff:
+    """Use a set-password link: check it, check the password, store its hash and use up the link in one
+    transaction, then end every session of the account and email a notice."""
+    now = now or utcnow()
+    try:
+        link = PasswordLink.get(sessions.token_hash(token), consistent_read=True)
+    except PasswordLink.DoesNotExist:
+        link = None
+    if link is None or now - link.created_at > LINK_LIFETIME:
+        raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE})
+    try:
+        staff = Staff.get(link.staff_id, consistent_read=True)
+    except Staff.DoesNotExist:
+        raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE}) from None
+    if not staff.active:
+        raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE})
+    problem = passwords.password_problem(password, school_name=school.name, email=staff.email)
+    if problem:
+        raise InvalidInputError(problem, {"password": problem})
+
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.delete(link, condition=PasswordLink.token_hash.exists())
+            transaction.update(
+                staff,
+                actions=[
+                    Staff.password_hash.set(passwords.hash_password(password)),
+                    Staff.password_changed_at.set(now),
+                    Staff.failed_logins.set(0),
+                ],
+                condition=Staff.staff_id.exists(),
+            )
+    except TransactWriteError:
+        # Someone used the same link a moment ago: nothing was written.
+        raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE}) from None
+    sessions.end_all(staff.staff_id)
+    notify.send_email(school, staff.email, "password_changed", name=staff.name)
+    logger.info("password set", extra={"staff_id": staff.staff_id})
+    return staff
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    staff: Staff
+    token: str
+
+
+def sign_in(email: str, password: str, now: datetime | None = None) -> SignedIn:
+    """Check email and password; at most `MAX_FAILED_LOGINS` failures per account per 15 minutes.
+
+    Unknown email, wrong password and a locked account all give the same `SignInRefusedError`.
+    """
+    now = now or utcnow()
+    staff = find_by_email(email)
+    locked = staff is not None and _is_locked(staff, now)
+    # Always run the (slow) hash check, even when the answer is already no, so timing tells nothing.
+    password_ok = passwords.verify_password(staff.password_hash if staff else None, password)
+    if staff is None or not staff.active or locked or not password_ok:
+        if staff is not None and not locked:
+            _count_failure(staff, now)
+        logger.info("sign-in refused", extra={"staff_id": staff.staff_id if staff else None, "locked": locked})
+        raise SignInRefusedError()
+    if staff.failed_logins:
+        staff.update(actions=[Staff.failed_logins.set(0)])
+    token = sessions.start(staff.staff_id, now)
+    logger.info("signed in", extra={"staff_id": staff.staff_id})
+    return SignedIn(staff=staff, token=token)
+
+
+def _is_locked(staff: Staff, now: datetime) -> bool:
+    in_window = staff.failed_logins_since is not None and now - staff.failed_logins_since < LOCKOUT_WINDOW
+    return in_window and staff.failed_logins >= MAX_FAILED_LOGINS
+
+
+def _count_failure(staff: Staff, now: datetime) -> None:
+    in_window = staff.failed_logins_since is not None and now - staff.failed_logins_since < LOCKOUT_WINDOW
+    if in_window:
+        staff.update(actions=[Staff.failed_logins.add(1)])
+    else:
+        staff.update(actions=[Staff.failed_logins.set(1), Staff.failed_logins_since.set(now)])

@@ -1,0 +1,48 @@
+"""Emails through SES. Emails carry a link and who/what, never a pupil's name, an account of an incident or a
+password; set-password links carry their token only in the URL fragment, which browsers never send to a server.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from chalicelib import aws
+from chalicelib.log import logger
+from chalicelib.settings import SchoolSettings
+
+EMAIL_TEMPLATES = Path(__file__).resolve().parent / "emails"
+
+
+@cache
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(EMAIL_TEMPLATES),
+        autoescape=False,  # plain-text emails
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render(template: str, **context) -> tuple[str, str]:
+    """(subject, body) of an email; the template's first line is `Subject: ...`."""
+    text = _environment().get_template(f"{template}.txt").render(**context)
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject: "):
+        raise ValueError(f"email template {template} must start with a Subject: line")
+    return first.removeprefix("Subject: ").strip(), body.lstrip("\n")
+
+
+def send_email(school: SchoolSettings, to: str, template: str, **context) -> None:
+    subject, body = render(template, school=school, **context)
+    aws.ses().send_email(
+        Source=f"Lantern ({school.name}) <{school.sender_email}>",
+        Destination={"ToAddresses": [to]},
+        Message={
+            "Subject": {"Data": subject, "Charset": "UTF-8"},
+            "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+        },
+    )
+    logger.info("email sent", extra={"template": template})

@@ -1,0 +1,277 @@
+"""A school's settings: one TOML file per school, validated on load.
+
+The static pages (built at deploy time) and the server's validation read the same
+loaded `SchoolSettings`, so the form can never offer a choice the server refuses.
+
+>>> school = load_school("infra/schools/themead.toml")
+>>> school.name
+'The Mead'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROLES = ("staff", "leader", "dsl", "head", "admin")
+ROLE_LABELS = {
+    "staff": "Staff",
+    "leader": "Leader (SLT/DHT)",
+    "dsl": "DSL/DDSL",
+    "head": "Head of School",
+    "admin": "Administrator",
+}
+QUESTION_KINDS = ("choose-all", "text")
+
+_SLUG = re.compile(r"^[a-z][a-z0-9]{1,39}$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class SettingsError(ValueError):
+    """A settings file is missing a key or holds a value Lantern cannot use."""
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    label: str
+    kind: str
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    subcategories: tuple[str, ...]
+    readable_by: frozenset[str]
+    assign_by_default: tuple[str, ...]
+    alert_by_default: tuple[str, ...]
+    questions: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    slug: str
+    name: str
+    url: str
+    time_zone: str
+    aws_region: str
+    sender_email: str
+    head_of_school_title: str
+    dsl_names: tuple[str, ...]
+    sessions: tuple[Session, ...]
+    locations: tuple[str, ...]
+    agencies: tuple[str, ...]
+    categories: tuple[Category, ...]
+    source: str = field(default="", compare=False)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def category(self, name: str) -> Category | None:
+        return next((c for c in self.categories if c.name == name), None)
+
+    def with_url(self, url: str) -> SchoolSettings:
+        """The same school served from another address (local mode)."""
+        return replace(self, url=url.rstrip("/"))
+
+
+class _Reader:
+    """Reads typed values out of parsed TOML, naming file and key in every error."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> SettingsError:
+        return SettingsError(f"{self.source}: {key}: {problem}")
+
+    def text(self, table: dict, key: str, where: str = "", *, pattern=None, hint="") -> str:
+        name = f"{where}{key}"
+        if key not in table:
+            raise self.fail(name, "is missing")
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(name, "must be non-empty text")
+        if value != value.strip():
+            raise self.fail(name, "has spaces at the start or end")
+        if pattern is not None and not pattern.match(value):
+            raise self.fail(name, f"{value!r} is not valid{hint}")
+        return value
+
+    def texts(self, table: dict, key: str, where: str = "", *, allow_empty=False) -> tuple[str, ...]:
+        name = f"{where}{key}"
+        if key not in table:
+            raise self.fail(name, "is missing")
+        values = table[key]
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise self.fail(name, "must be a list of non-empty text")
+        if not values and not allow_empty:
+            raise self.fail(name, "must not be empty")
+        stripped = [v for v in values if v != v.strip()]
+        if stripped:
+            raise self.fail(name, f"{stripped[0]!r} has spaces at the start or end")
+        duplicates = sorted({v for v in values if values.count(v) > 1})
+        if duplicates:
+            raise self.fail(name, f"{duplicates[0]!r} is listed twice")
+        return tuple(values)
+
+    def tables(self, table: dict, key: str) -> list[dict]:
+        values = table.get(key)
+        if not isinstance(values, list) or not values or not all(isinstance(v, dict) for v in values):
+            raise self.fail(key, f"must be one or more [[{key}]] tables")
+        return values
+
+    def no_unknown(self, table: dict, known: set[str], where: str = "") -> None:
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise self.fail(f"{where}{unknown[0]}", "is not a setting Lantern knows (spelling?)")
+
+
+def parse_school(data: dict, source: str) -> SchoolSettings:
+    """Validate parsed TOML into `SchoolSettings`; raise `SettingsError` naming file, key and problem."""
+    r = _Reader(source)
+    r.no_unknown(
+        data,
+        {
+            "slug", "name", "url", "time_zone", "aws_region", "sender_email", "head_of_school_title",
+            "dsl_names", "sessions", "locations", "agencies", "categories",
+        },
+    )
+    time_zone = r.text(data, "time_zone")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("time_zone", f"{time_zone!r} is not a known time zone") from None
+
+    sessions = []
+    for i, table in enumerate(r.tables(data, "sessions")):
+        where = f"sessions[{i}]."
+        r.no_unknown(table, {"name", "start", "end"}, where)
+        session = Session(
+            name=r.text(table, "name", where),
+            start=r.text(table, "start", where, pattern=_CLOCK, hint=" (use 24-hour HH:MM)"),
+            end=r.text(table, "end", where, pattern=_CLOCK, hint=" (use 24-hour HH:MM)"),
+        )
+        if session.end <= session.start:
+            raise r.fail(f"{where}end", "must be after start")
+        if sessions and session.start < sessions[-1].end:
+            raise r.fail(f"{where}start", f"overlaps {sessions[-1].name!r}; list sessions in order")
+        sessions.append(session)
+
+    categories = []
+    for i, table in enumerate(r.tables(data, "categories")):
+        where = f"categories[{i}]."
+        r.no_unknown(
+            table,
+            {"name", "subcategories", "readable_by", "assign_by_default", "alert_by_default", "questions"},
+            where,
+        )
+        readable_by = r.texts(table, "readable_by", where)
+        for role in readable_by:
+            if role not in ROLES:
+                raise r.fail(f"{where}readable_by", f"{role!r} is not a role ({', '.join(ROLES)})")
+        if "admin" in readable_by or "staff" in readable_by:
+            raise r.fail(f"{where}readable_by", "staff and admin never read whole categories")
+        questions = []
+        for j, q in enumerate(table.get("questions", [])):
+            qwhere = f"{where}questions[{j}]."
+            if not isinstance(q, dict):
+                raise r.fail(qwhere.rstrip("."), "must be a [[categories.questions]] table")
+            r.no_unknown(q, {"id", "label", "kind", "options"}, qwhere)
+            kind = r.text(q, "kind", qwhere)
+            if kind not in QUESTION_KINDS:
+                raise r.fail(f"{qwhere}kind", f"{kind!r} is not one of {', '.join(QUESTION_KINDS)}")
+            options = r.texts(q, "options", qwhere) if kind == "choose-all" else ()
+            if kind == "text" and "options" in q:
+                raise r.fail(f"{qwhere}options", "a text question has no options")
+            questions.append(
+                Question(
+                    id=r.text(q, "id", qwhere, pattern=_QUESTION_ID, hint=" (lower case letters, digits, _)"),
+                    label=r.text(q, "label", qwhere),
+                    kind=kind,
+                    options=options,
+                )
+            )
+        ids = [q.id for q in questions]
+        if len(set(ids)) != len(ids):
+            raise r.fail(f"{where}questions", "two questions share an id")
+        categories.append(
+            Category(
+                name=r.text(table, "name", where),
+                subcategories=r.texts(table, "subcategories", where),
+                readable_by=frozenset(readable_by),
+                assign_by_default=r.texts(table, "assign_by_default", where, allow_empty=True),
+                alert_by_default=r.texts(table, "alert_by_default", where, allow_empty=True),
+                questions=tuple(questions),
+            )
+        )
+    names = [c.name for c in categories]
+    if len(set(names)) != len(names):
+        raise r.fail("categories", "two categories share a name")
+
+    url = r.text(data, "url", pattern=re.compile(r"^https?://[a-z0-9.-]+(:\d+)?$"), hint=" (scheme and host, no path)")
+    if url.startswith("http://"):
+        raise r.fail("url", "must use https")
+    sessions_names = [s.name for s in sessions]
+    if len(set(sessions_names)) != len(sessions_names):
+        raise r.fail("sessions", "two sessions share a name")
+    return SchoolSettings(
+        slug=r.text(data, "slug", pattern=_SLUG, hint=" (lower case letters and digits)"),
+        name=r.text(data, "name"),
+        url=url,
+        time_zone=time_zone,
+        aws_region=r.text(data, "aws_region", pattern=re.compile(r"^[a-z]{2}-[a-z]+-\d$")),
+        sender_email=r.text(data, "sender_email", pattern=_EMAIL, hint=" (an email address)"),
+        head_of_school_title=r.text(data, "head_of_school_title"),
+        dsl_names=r.texts(data, "dsl_names"),
+        sessions=tuple(sessions),
+        locations=r.texts(data, "locations"),
+        agencies=r.texts(data, "agencies"),
+        categories=tuple(categories),
+        source=source,
+    )
+
+
+def load_school(path: str | os.PathLike) -> SchoolSettings:
+    """Load and validate one school's settings file."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: not valid TOML: {error}") from None
+    school = parse_school(data, str(path))
+    if school.slug != path.stem:
+        raise SettingsError(f"{path}: slug: {school.slug!r} must match the file name {path.stem!r}")
+    return school
+
+
+@lru_cache(maxsize=1)
+def current_school() -> SchoolSettings:
+    """The school this deployment serves: `LANTERN_SETTINGS` names its file; `LANTERN_PUBLIC_URL` overrides its URL.
+
+    Read on first use, not at import, so importing the app reads nothing.
+    """
+    path = os.environ.get("LANTERN_SETTINGS")
+    if not path:
+        raise SettingsError("LANTERN_SETTINGS is not set: it must name the school's settings file")
+    school = load_school(path)
+    public_url = os.environ.get("LANTERN_PUBLIC_URL")
+    return school.with_url(public_url) if public_url else school

@@ -1,0 +1,163 @@
+"""The web layer: every route declares who may call it; everything else about a request is decided here.
+
+Deny by default: a route registered through `Routes.route` must name `allow` (PUBLIC, SIGNED_IN or a set of
+roles). The guard then, for every call: refuses cross-site writes (custom header + JSON only), resolves the
+session cookie, checks the role, runs the view, and turns `LanternError` into `{"error", "fields"}` JSON.
+No stack trace or internal detail ever reaches the client.
+
+>>> routes = Routes(app)
+>>> @routes.route("/me", allow=SIGNED_IN)
+... def me(call): return {"name": call.user.name}
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import traceback
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+from typing import Callable
+
+from chalice import Chalice, Response
+
+from chalicelib import models
+from chalicelib.auth import sessions
+from chalicelib.errors import ForbiddenError, LanternError, NotSignedInError
+from chalicelib.log import logger
+from chalicelib.models import Staff
+from chalicelib.settings import ROLES
+from chalicelib.validation import Text, read_body
+
+PUBLIC = frozenset({"anonymous", *ROLES})
+SIGNED_IN = frozenset(ROLES)
+WRITE_HEADER = "x-lantern-request"
+# Cross-site forms can send these, so routes accept them here and the guard refuses them with a clear message.
+ACCEPTED_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+UNEXPECTED = "Something went wrong on our side. Try again in a moment; if it keeps happening, tell the school office."
+
+SESSION_COOKIE = "__Host-lantern-session"
+# Plain-http local mode only (`make run` sets LANTERN_LOCAL_HTTP=1): browsers refuse `__Host-`/Secure over http.
+LOCAL_SESSION_COOKIE = "lantern-local-session"
+
+
+def _local_http() -> bool:
+    return os.environ.get("LANTERN_LOCAL_HTTP") == "1"
+
+
+def session_cookie_name() -> str:
+    return LOCAL_SESSION_COOKIE if _local_http() else SESSION_COOKIE
+
+
+def session_cookie(token: str, *, max_age: int) -> str:
+    """The Set-Cookie value for a session token (an empty token with max_age=0 clears it)."""
+    secure = "" if _local_http() else "; Secure"
+    return f"{session_cookie_name()}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+
+
+@dataclass
+class Call:
+    """What a view needs from one request: the caller, the body, where it came from."""
+
+    request: object
+    user: Staff | None = None
+    token: str | None = None
+    set_cookie: str | None = field(default=None)
+
+    def body(self, fields: dict[str, Text]) -> dict[str, str]:
+        return read_body(self.request.raw_body, fields)
+
+    @property
+    def source(self) -> dict[str, str]:
+        context = self.request.context or {}
+        identity = context.get("identity") or {}
+        return {
+            "ip": identity.get("sourceIp") or "",
+            "user_agent": (self.request.headers.get("user-agent") or "")[:300],
+        }
+
+
+def _cookie_token(request) -> str | None:
+    header = request.headers.get("cookie")
+    if not header:
+        return None
+    try:
+        jar = SimpleCookie(header)
+    except CookieError:
+        return None
+    morsel = jar.get(session_cookie_name())
+    return morsel.value if morsel else None
+
+
+def error_response(error: LanternError) -> Response:
+    return Response(body=error.body(), status_code=error.status)
+
+
+class Routes:
+    """Registers guarded routes on a Chalice app and remembers who may call each: `access[(path, method)]`."""
+
+    def __init__(self, app: Chalice) -> None:
+        self.app = app
+        self.access: dict[tuple[str, str], frozenset[str]] = {}
+
+    def route(self, path: str, *, allow: frozenset[str], methods: tuple[str, ...] = ("GET",)) -> Callable:
+        unknown = set(allow) - PUBLIC
+        if not allow or unknown:
+            raise ValueError(f"route {path}: allow must name roles from {sorted(PUBLIC)}")
+
+        def register(view: Callable) -> Callable:
+            @functools.wraps(view)
+            def guarded(**url_params):
+                return self._handle(view, allow, url_params)
+
+            for method in methods:
+                self.access[(path, method)] = allow
+            self.app.route(path, methods=list(methods), content_types=ACCEPTED_CONTENT_TYPES)(guarded)
+            return view
+
+        return register
+
+    def _handle(self, view: Callable, allow: frozenset[str], url_params: dict) -> Response:
+        request = self.app.current_request
+        try:
+            models.bind()
+            call = Call(request=request)
+            if request.method not in ("GET", "HEAD"):
+                _refuse_cross_site(request)
+            if allow != PUBLIC or _cookie_token(request):
+                call = self._identify(call, allow)
+            result = view(call, **url_params)
+        except LanternError as error:
+            return error_response(error)
+        except Exception as error:  # noqa: BLE001 - the client must never see internals
+            logger.error(
+                "unhandled error",
+                extra={"error_type": type(error).__name__, "frames": traceback.format_tb(error.__traceback__)},
+            )
+            return Response(body={"error": UNEXPECTED}, status_code=500)
+        response = result if isinstance(result, Response) else Response(body=result, status_code=200)
+        if call.set_cookie:
+            response.headers["Set-Cookie"] = call.set_cookie
+        return response
+
+    def _identify(self, call: Call, allow: frozenset[str]) -> Call:
+        token = _cookie_token(call.request)
+        try:
+            _, user = sessions.resume(token)
+        except NotSignedInError:
+            if allow == PUBLIC:
+                return call  # a stale cookie on a public route is simply ignored
+            raise
+        if user.role not in allow:
+            raise ForbiddenError()
+        call.user, call.token = user, token
+        return call
+
+
+def _refuse_cross_site(request) -> None:
+    """A write must carry our custom header (a cross-site form cannot) and be JSON."""
+    if request.headers.get(WRITE_HEADER) != "1":
+        raise ForbiddenError("This request was refused because it did not come from a Lantern page. Reload the page.")
+    content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise LanternError("Lantern only accepts JSON here.", status=415)

@@ -1,0 +1,82 @@
+"""Lantern's real stack on this machine: moto's server stands in for DynamoDB, S3 and SES.
+
+Used by `make run` (tools/local_server.py) and by the tests, so both run the same code the same way.
+Fake credentials and a loopback endpoint are set before any client exists: no real AWS account can be touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+
+from moto.server import ThreadedMotoServer
+
+from chalicelib import aws, models
+from chalicelib.settings import SchoolSettings, current_school
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+_AWS_VARIABLES_TO_DROP = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LocalAws:
+    server: ThreadedMotoServer
+    endpoint: str
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_local_aws(region: str) -> LocalAws:
+    """Start moto's server on a free loopback port and point every AWS client at it."""
+    for name in _AWS_VARIABLES_TO_DROP:
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="local-only",
+        AWS_SECRET_ACCESS_KEY="local-only",
+        AWS_SESSION_TOKEN="local-only",
+        AWS_DEFAULT_REGION=region,
+        AWS_REGION=region,
+    )
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    aws.reset()
+    return LocalAws(server=server, endpoint=endpoint)
+
+
+def configure_school(settings_path: str, public_url: str, table_prefix: str) -> SchoolSettings:
+    """Point the app at one school's settings, its local address and its tables."""
+    os.environ.update(
+        LANTERN_SETTINGS=settings_path,
+        LANTERN_PUBLIC_URL=public_url,
+        LANTERN_TABLE_PREFIX=table_prefix,
+        LANTERN_LOCAL_HTTP="1",
+    )
+    current_school.cache_clear()
+    models.bind(table_prefix)
+    return current_school()
+
+
+def create_resources(school: SchoolSettings) -> None:
+    """Tables, and the verified SES sender (SES refuses mail from an unverified identity)."""
+    models.create_tables()
+    aws.ses().verify_email_identity(EmailAddress=school.sender_email)
+
+
+def sent_emails(region: str) -> list:
+    """Every email sent so far, oldest first (moto keeps them in this process)."""
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[ACCOUNT_ID][region].sent_messages)
