@@ -3,14 +3,14 @@
 Served under /api (API Gateway stage `api`; the local server strips the prefix the same way).
 """
 
-from chalice import Chalice, Response
+from chalice import Chalice
 
 from chalicelib import __version__
 from chalicelib.auth import accounts, sessions
 from chalicelib.security_headers import API_HEADERS
 from chalicelib.settings import ROLE_LABELS, current_school
 from chalicelib.validation import Text
-from chalicelib.web.routing import PUBLIC, SIGNED_IN, Routes, session_cookie
+from chalicelib.web.routing import PUBLIC, SIGNED_IN, Routes, json_response, session_cookie
 
 app = Chalice(app_name="lantern", configure_logs=False)
 routes = Routes(app)
@@ -62,9 +62,8 @@ def logout(call):
 def forgot_password(call):
     form = call.body({"email": Text("Work email address", max_length=254, email=True)})
     accounts.request_password_link(current_school(), form["email"])
-    return Response(
-        body={"message": "If this email belongs to a Lantern account, a link to set your password is on its way."},
-        status_code=202,
+    return json_response(
+        {"message": "If this email belongs to a Lantern account, a link to set your password is on its way."}, 202
     )
 
 

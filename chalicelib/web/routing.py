@@ -89,8 +89,12 @@ def _cookie_token(request) -> str | None:
     return morsel.value if morsel else None
 
 
+def json_response(body: dict, status: int = 200) -> Response:
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
+
+
 def error_response(error: LanternError) -> Response:
-    return Response(body=error.body(), status_code=error.status)
+    return json_response(error.body(), error.status)
 
 
 class Routes:
@@ -134,8 +138,8 @@ class Routes:
                 "unhandled error",
                 extra={"error_type": type(error).__name__, "frames": traceback.format_tb(error.__traceback__)},
             )
-            return Response(body={"error": UNEXPECTED}, status_code=500)
-        response = result if isinstance(result, Response) else Response(body=result, status_code=200)
+            return json_response({"error": UNEXPECTED}, 500)
+        response = result if isinstance(result, Response) else json_response(result)
         if call.set_cookie:
             response.headers["Set-Cookie"] = call.set_cookie
         return response

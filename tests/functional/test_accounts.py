@@ -1,0 +1,204 @@
+"""Staff set a password by email and sign in, as the school's guidance describes; and what attackers try."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.auth import accounts, sessions
+from chalicelib.clock import utcnow
+from chalicelib.models import LoginSession, PasswordLink, Staff
+from tests.helpers import make_staff, sent_emails, session_cookie_for
+
+GOOD_PASSWORD = "kettle orchard lantern swim"
+
+
+def link_token(email) -> str:
+    match = re.search(r"/set-password\.html#token=([A-Za-z0-9_-]+)", email.body)
+    assert match, "the email holds a set-password link"
+    return match.group(1)
+
+
+def cookie_from(response) -> str:
+    return response.headers["Set-Cookie"].split(";")[0]
+
+
+def test_first_time_set_password_then_sign_in_then_log_out(api, school):
+    staff = make_staff("dsl", password=None, email="hannah.lewis@themead.example.org")
+
+    forgot = api.post("/auth/forgot", {"email": "Hannah.Lewis@themead.example.org "})
+    assert forgot.status_code == 202
+    (email,) = sent_emails()
+    assert email.destinations["ToAddresses"] == ["hannah.lewis@themead.example.org"]
+    assert "The Mead" in email.subject
+    token = link_token(email)
+    assert f"{school.url}/set-password.html#token=" in email.body  # built from settings, token only in the fragment
+    assert PasswordLink.get(sessions.token_hash(token))  # only the hash is stored
+    with pytest.raises(PasswordLink.DoesNotExist):
+        PasswordLink.get(token)
+
+    done = api.post("/auth/set-password", {"token": token, "password": GOOD_PASSWORD})
+    assert done.status_code == 200, done.data
+    notice = sent_emails()[-1]
+    assert "password was changed" in notice.subject
+
+    login = api.post("/auth/login", {"email": "hannah.lewis@themead.example.org", "password": GOOD_PASSWORD})
+    assert login.status_code == 200, login.data
+    cookie_header = login.headers["Set-Cookie"]
+    assert cookie_header.startswith("__Host-lantern-session=")
+    for attribute in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
+        assert attribute in cookie_header
+    assert "Domain" not in cookie_header
+
+    api.cookie = cookie_from(login)
+    me = api.get("/me")
+    assert me.status_code == 200
+    assert me.data == {
+        "user": {"name": staff.name, "email": staff.email, "role": "dsl", "role_label": "DSL/DDSL"},
+        "school": {"name": "The Mead", "slug": "themead"},
+    }
+
+    out = api.post("/auth/logout")
+    assert out.status_code == 200
+    assert "Max-Age=0" in out.headers["Set-Cookie"]
+    assert api.get("/me").status_code == 401  # deleted server-side, not just in the browser
+
+
+def test_the_link_works_once(api, school):
+    make_staff("staff", password=None)
+    api.post("/auth/forgot", {"email": "staff.person@themead.example.org"})
+    token = link_token(sent_emails()[-1])
+    assert api.post("/auth/set-password", {"token": token, "password": GOOD_PASSWORD}).status_code == 200
+    again = api.post("/auth/set-password", {"token": token, "password": "another fine long phrase"})
+    assert again.status_code == 400
+    assert "expired or has already been used" in again.data["error"]
+    assert "token" in again.data["fields"]
+
+
+def test_the_link_expires_after_an_hour(api, school):
+    staff = make_staff("staff", password=None)
+    accounts.send_password_link(school, staff, now=utcnow() - timedelta(minutes=61))
+    token = link_token(sent_emails()[-1])
+    refused = api.post("/auth/set-password", {"token": token, "password": GOOD_PASSWORD})
+    assert refused.status_code == 400
+    assert Staff.get(staff.staff_id).password_hash is None
+
+
+def test_an_invented_token_is_refused(api, school):
+    refused = api.post("/auth/set-password", {"token": "x" * 43, "password": GOOD_PASSWORD})
+    assert refused.status_code == 400
+    assert refused.data["fields"]["token"]
+
+
+def test_a_refused_password_keeps_the_link_usable(api, school):
+    make_staff("staff", password=None)
+    api.post("/auth/forgot", {"email": "staff.person@themead.example.org"})
+    token = link_token(sent_emails()[-1])
+    for weak, reason in [
+        ("short one", "at least 12 characters"),
+        ("password1234", "most common passwords"),
+        ("I love The Mead school", "school's name"),
+        ("staff.person rocks!", "email address"),
+        ("abababababababab", "easy to guess"),
+    ]:
+        refused = api.post("/auth/set-password", {"token": token, "password": weak})
+        assert refused.status_code == 400
+        assert reason in refused.data["fields"]["password"], weak
+    assert api.post("/auth/set-password", {"token": token, "password": GOOD_PASSWORD}).status_code == 200
+
+
+def test_same_answer_for_known_and_unknown_emails(api, school):
+    make_staff("staff", password=None)
+    timings = {}
+    answers = {}
+    for email in ("staff.person@themead.example.org", "nobody@themead.example.org"):
+        started = time.monotonic()
+        response = api.post("/auth/forgot", {"email": email})
+        timings[email] = time.monotonic() - started
+        answers[email] = (response.status_code, response.data)
+    known, unknown = answers.values()
+    assert known == unknown
+    assert len(sent_emails()) == 1
+    assert min(timings.values()) >= accounts.FORGOT_RESPONSE_SECONDS  # both padded to the same floor
+
+
+def test_inactive_accounts_get_no_link_and_cannot_sign_in(api, school):
+    staff = make_staff("staff")
+    staff.update(actions=[Staff.active.set(False)])
+    api.post("/auth/forgot", {"email": staff.email})
+    assert sent_emails() == []
+    assert api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"}).status_code == 401
+
+
+def test_setting_a_password_ends_other_sessions(api, school):
+    staff = make_staff("leader")
+    other_device = session_cookie_for(staff)
+    api.post("/auth/forgot", {"email": staff.email})
+    api.post("/auth/set-password", {"token": link_token(sent_emails()[-1]), "password": GOOD_PASSWORD})
+    api.cookie = other_device
+    assert api.get("/me").status_code == 401
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(api, school):
+    make_staff("staff")
+    wrong = api.post("/auth/login", {"email": "staff.person@themead.example.org", "password": "not the password"})
+    unknown = api.post("/auth/login", {"email": "ghost@themead.example.org", "password": "not the password"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.data == unknown.data == {"error": accounts.SIGN_IN_REFUSED}
+    assert "Set-Cookie" not in wrong.headers
+
+
+def test_ten_failures_lock_the_account_for_fifteen_minutes(api, school):
+    staff = make_staff("staff")
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        assert api.post("/auth/login", {"email": staff.email, "password": "guess guess guess"}).status_code == 401
+    locked = api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"})
+    assert locked.status_code == 401
+    assert locked.data == {"error": accounts.SIGN_IN_REFUSED}  # the same message: nothing to learn
+
+    # After the window, the right password works again and the count starts afresh.
+    later = utcnow() + accounts.LOCKOUT_WINDOW + timedelta(seconds=1)
+    signed_in = accounts.sign_in(staff.email, "a long harbour morning", now=later)
+    assert signed_in.staff.staff_id == staff.staff_id
+    assert Staff.get(staff.staff_id).failed_logins == 0
+
+
+def test_sessions_end_after_30_idle_minutes_and_12_hours(school):
+    staff = make_staff("staff", password=None)
+    start = utcnow()
+    token = sessions.start(staff.staff_id, now=start)
+    sessions.resume(token, now=start + timedelta(minutes=29))
+    with pytest.raises(Exception, match="session has ended"):
+        sessions.resume(token, now=start + timedelta(minutes=29) + sessions.IDLE_LIMIT + timedelta(seconds=1))
+    with pytest.raises(LoginSession.DoesNotExist):
+        LoginSession.get(sessions.token_hash(token))  # an ended session is deleted
+
+    busy = sessions.start(staff.staff_id, now=start)
+    moment = start
+    while moment < start + sessions.ABSOLUTE_LIMIT - timedelta(minutes=20):
+        moment += timedelta(minutes=20)
+        sessions.resume(busy, now=moment)  # active all day...
+    with pytest.raises(Exception, match="session has ended"):
+        sessions.resume(busy, now=start + sessions.ABSOLUTE_LIMIT + timedelta(minutes=1))  # ...but not past 12 hours
+
+
+def test_session_token_is_stored_only_as_a_hash(api, school):
+    staff = make_staff("staff")
+    login = api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"})
+    token = cookie_from(login).split("=", 1)[1]
+    assert len(token) >= 43  # 256 bits
+    stored = [item.token_hash for item in LoginSession.by_staff.query(staff.staff_id)]
+    assert stored == [sessions.token_hash(token)]
+    assert token not in stored
+
+
+def test_local_http_mode_uses_a_clearly_local_cookie(api, school, monkeypatch):
+    monkeypatch.setenv("LANTERN_LOCAL_HTTP", "1")
+    staff = make_staff("staff")
+    login = api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"})
+    header = login.headers["Set-Cookie"]
+    assert header.startswith("lantern-local-session=")
+    assert "Secure" not in header and "HttpOnly" in header and "SameSite=Strict" in header

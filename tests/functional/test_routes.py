@@ -1,0 +1,96 @@
+"""Deny by default: every route declares who may call it, and every route is called by everyone.
+
+Routes added later are covered automatically; a route registered without a declaration fails here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import app, routes
+from chalicelib.security_headers import API_HEADERS
+from chalicelib.settings import ROLES
+from chalicelib.web.routing import PUBLIC
+from tests.helpers import Api, make_staff, session_cookie_for
+
+ALL_ROUTES = sorted((path, method) for path, entry in app.routes.items() for method in entry)
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+
+
+def test_every_route_declares_who_may_call_it():
+    undeclared = [route for route in ALL_ROUTES if route not in routes.access]
+    assert undeclared == []
+    assert set(routes.access) == set(ALL_ROUTES)
+
+
+def test_declaring_no_roles_is_refused():
+    with pytest.raises(ValueError):
+        routes.route("/nobody", allow=frozenset())
+    with pytest.raises(ValueError):
+        routes.route("/typo", allow=frozenset({"teacher"}))
+
+
+@pytest.fixture
+def callers(client, school):
+    cookies = {role: session_cookie_for(make_staff(role)) for role in ROLES}
+    return {"anonymous": Api(client), **{role: Api(client, cookie) for role, cookie in cookies.items()}}
+
+
+@pytest.mark.parametrize(("path", "method"), ALL_ROUTES)
+def test_every_route_answers_every_caller_as_declared(callers, path, method):
+    allowed = routes.access[(path, method)]
+    for caller, api in callers.items():
+        response = api.call(method, concrete(path), {} if method != "GET" else None)
+        assert response.headers.get("content-type", "").startswith("application/json")
+        assert "error" in response.data or response.status_code < 400
+        if caller in allowed:
+            assert response.status_code not in (401, 403), (caller, response.data)
+        elif caller == "anonymous":
+            assert response.status_code == 401, (caller, response.data)
+        else:
+            assert response.status_code == 403, (caller, response.data)
+
+
+def test_only_health_and_the_sign_in_steps_are_public():
+    public = sorted(route for route, allowed in routes.access.items() if allowed == PUBLIC)
+    assert public == [
+        ("/auth/forgot", "POST"),
+        ("/auth/login", "POST"),
+        ("/auth/logout", "POST"),
+        ("/auth/set-password", "POST"),
+        ("/health", "GET"),
+    ]
+
+
+def test_health(api):
+    response = api.get("/health")
+    assert response.status_code == 200
+    assert response.data == {"status": "ok", "version": "0.1.0", "school": "themead"}
+
+
+def test_every_response_carries_the_security_headers(api):
+    for response in (api.get("/health"), api.get("/me"), api.post("/auth/login", {})):
+        for name, value in API_HEADERS.items():
+            assert response.headers[name] == value
+    assert "frame-ancestors 'none'" in API_HEADERS["Content-Security-Policy"]
+    assert "unsafe-inline" not in API_HEADERS["Content-Security-Policy"]
+
+
+def test_the_outbox_is_not_a_route_of_the_deployed_app():
+    assert not any(path.startswith("/dev") for path in app.routes)
+    assert not any("outbox" in path for path in app.routes)
+
+
+def test_the_deployed_configuration_has_no_local_switches():
+    import json
+    from pathlib import Path
+
+    config = json.loads(Path(".chalice/config.json").read_text())
+    text = json.dumps(config)
+    for local_only in ("LANTERN_LOCAL_HTTP", "AWS_ENDPOINT_URL", "LANTERN_PUBLIC_URL"):
+        assert local_only not in text
