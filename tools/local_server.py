@@ -18,6 +18,8 @@ import signal
 import sys
 import threading
 import time
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -144,9 +146,10 @@ def scheduled_functions(app: Chalice) -> list[tuple[str, int]]:
 class Scheduler(threading.Thread):
     """Runs each scheduled function of the app every so often, as EventBridge would, until stopped."""
 
-    def __init__(self, app: Chalice, tick: float = 1.0) -> None:
+    def __init__(self, app: Chalice, region: str = "eu-west-2", tick: float = 1.0) -> None:
         super().__init__(daemon=True, name="lantern-scheduler")
         self.app = app
+        self.region = region
         self.tick = tick
         self.stopping = threading.Event()
         self.runs: dict[str, int] = {}
@@ -162,7 +165,17 @@ class Scheduler(threading.Thread):
                     due[name] = now + every[name]
 
     def invoke(self, name: str) -> None:
-        event = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "resources": [], "detail": {}}
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": local_stack.ACCOUNT_ID,
+            "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.region,
+            "resources": [],
+            "detail": {},
+        }
         try:
             self.app.handler_map[name](event, None)
         except Exception as error:  # noqa: BLE001 - one failing run must not stop the timer
@@ -195,7 +208,7 @@ def start(slug: str, port: int, site_root: Path | None = None) -> dict:
     from app import app
 
     server = serve(app, site_root, school.aws_region, port)
-    scheduler = Scheduler(app)
+    scheduler = Scheduler(app, school.aws_region)
     scheduler.start()
     return {"school": school, "url": url, "staff": staff, "server": server, "aws": local_aws, "scheduler": scheduler}
 
