@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import NamedTuple
 
 ROLES = ("staff", "leader", "dsl", "head", "admin")
 ROLE_LABELS = {
@@ -28,33 +26,33 @@ ROLE_LABELS = {
 }
 QUESTION_KINDS = ("choose-all", "text")
 
-_SLUG = re.compile(r"^[a-z][a-z0-9]{1,39}$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Patterns stay text until a file is loaded: compiling them at import would slow every cold start.
+_SLUG = r"[a-z][a-z0-9]{1,39}"
+_CLOCK = r"([01]\d|2[0-3]):[0-5]\d"
+_EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+_QUESTION_ID = r"[a-z][a-z0-9_]{0,39}"
+_URL = r"https?://[a-z0-9.-]+(:\d+)?"
+_REGION = r"[a-z]{2}-[a-z]+-\d"
 
 
 class SettingsError(ValueError):
     """A settings file is missing a key or holds a value Lantern cannot use."""
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     name: str
     start: str
     end: str
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     id: str
     label: str
     kind: str
     options: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(NamedTuple):
     name: str
     subcategories: tuple[str, ...]
     readable_by: frozenset[str]
@@ -63,8 +61,7 @@ class Category:
     questions: tuple[Question, ...] = ()
 
 
-@dataclass(frozen=True)
-class SchoolSettings:
+class SchoolSettings(NamedTuple):
     slug: str
     name: str
     url: str
@@ -77,10 +74,12 @@ class SchoolSettings:
     locations: tuple[str, ...]
     agencies: tuple[str, ...]
     categories: tuple[Category, ...]
-    source: str = field(default="", compare=False)
+    source: str = ""
 
     @property
-    def zone(self) -> ZoneInfo:
+    def zone(self):
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.time_zone)
 
     def category(self, name: str) -> Category | None:
@@ -88,7 +87,7 @@ class SchoolSettings:
 
     def with_url(self, url: str) -> SchoolSettings:
         """The same school served from another address (local mode)."""
-        return replace(self, url=url.rstrip("/"))
+        return self._replace(url=url.rstrip("/"))
 
 
 class _Reader:
@@ -109,7 +108,7 @@ class _Reader:
             raise self.fail(name, "must be non-empty text")
         if value != value.strip():
             raise self.fail(name, "has spaces at the start or end")
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not re.fullmatch(pattern, value):
             raise self.fail(name, f"{value!r} is not valid{hint}")
         return value
 
@@ -144,6 +143,8 @@ class _Reader:
 
 def parse_school(data: dict, source: str) -> SchoolSettings:
     """Validate parsed TOML into `SchoolSettings`; raise `SettingsError` naming file, key and problem."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # imported on first load, not at cold start
+
     r = _Reader(source)
     r.no_unknown(
         data,
@@ -224,7 +225,7 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
     if len(set(names)) != len(names):
         raise r.fail("categories", "two categories share a name")
 
-    url = r.text(data, "url", pattern=re.compile(r"^https?://[a-z0-9.-]+(:\d+)?$"), hint=" (scheme and host, no path)")
+    url = r.text(data, "url", pattern=_URL, hint=" (scheme and host, no path)")
     if url.startswith("http://"):
         raise r.fail("url", "must use https")
     sessions_names = [s.name for s in sessions]
@@ -235,7 +236,7 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
         name=r.text(data, "name"),
         url=url,
         time_zone=time_zone,
-        aws_region=r.text(data, "aws_region", pattern=re.compile(r"^[a-z]{2}-[a-z]+-\d$")),
+        aws_region=r.text(data, "aws_region", pattern=_REGION),
         sender_email=r.text(data, "sender_email", pattern=_EMAIL, hint=" (an email address)"),
         head_of_school_title=r.text(data, "head_of_school_title"),
         dsl_names=r.texts(data, "dsl_names"),
@@ -249,6 +250,8 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
 
 def load_school(path: str | os.PathLike) -> SchoolSettings:
     """Load and validate one school's settings file."""
+    import tomllib  # imported on first load, not at cold start
+
     path = Path(path)
     try:
         with path.open("rb") as handle:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.errors import InvalidInputError
 
 MAX_BODY_BYTES = 256 * 1024
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+EMAIL_PATTERN = r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"  # compiled on first use, not at import
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """A text field: `label` names it in messages; `strip` trims spaces (never for passwords)."""
 
     label: str
@@ -62,7 +61,7 @@ def read_body(raw: bytes | str | None, fields: dict[str, Text]) -> dict[str, str
         if len(value) > spec.max_length:
             problems[name] = f"{spec.label} must be {spec.max_length} characters or fewer."
             continue
-        if spec.email and not EMAIL_PATTERN.match(value):
+        if spec.email and not re.fullmatch(EMAIL_PATTERN, value):
             problems[name] = "Enter an email address in the correct format, like name@school.org.uk"
             continue
         values[name] = value

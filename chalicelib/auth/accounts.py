@@ -6,8 +6,8 @@ There is no self-registration. The same answer (and a similar time) is given whe
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -147,8 +147,7 @@ def set_password(school: SchoolSettings, token: str, password: str, now: datetim
     return staff
 
 
-@dataclass(frozen=True)
-class SignedIn:
+class SignedIn(NamedTuple):
     staff: Staff
     token: str
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import functools
 import os
 import traceback
-from dataclasses import dataclass, field
-from http.cookies import CookieError, SimpleCookie
 from typing import Callable
 
 from chalice import Chalice, Response
@@ -55,14 +53,14 @@ def session_cookie(token: str, *, max_age: int) -> str:
     return f"{session_cookie_name()}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
 
 
-@dataclass
 class Call:
-    """What a view needs from one request: the caller, the body, where it came from."""
+    """What a view needs from one request: the caller, the body, where it came from; a view may set a cookie."""
 
-    request: object
-    user: Staff | None = None
-    token: str | None = None
-    set_cookie: str | None = field(default=None)
+    def __init__(self, request) -> None:
+        self.request = request
+        self.user: Staff | None = None
+        self.token: str | None = None
+        self.set_cookie: str | None = None
 
     def body(self, fields: dict[str, Text]) -> dict[str, str]:
         return read_body(self.request.raw_body, fields)
@@ -78,15 +76,13 @@ class Call:
 
 
 def _cookie_token(request) -> str | None:
-    header = request.headers.get("cookie")
-    if not header:
-        return None
-    try:
-        jar = SimpleCookie(header)
-    except CookieError:
-        return None
-    morsel = jar.get(session_cookie_name())
-    return morsel.value if morsel else None
+    """The session token from the Cookie header (our token is URL-safe base64: no quoting to undo)."""
+    wanted = session_cookie_name()
+    for pair in (request.headers.get("cookie") or "").split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name == wanted and value:
+            return value
+    return None
 
 
 def json_response(body: dict, status: int = 200) -> Response:
