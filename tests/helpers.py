@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
 
 from requests.structures import CaseInsensitiveDict
 
@@ -52,3 +58,50 @@ def sent_emails():
     from tools.local_stack import sent_emails as emails
 
     return emails("eu-west-2")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def local_server(log_dir: Path, school: str = "themead"):
+    """Start Lantern exactly as `make run` does (its own process, its own moto), yield its URL, process and log."""
+    from tools.local_stack import free_port
+
+    port = free_port()
+    log = log_dir / "run.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tools.local_server", "--school", school, "--port", str(port), "--site", log_dir / "site"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "Press Ctrl-C to stop" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the local server did not start in 60 s"
+            time.sleep(0.2)
+        yield {"url": f"http://127.0.0.1:{port}", "process": process, "log": log}
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def demo_email(banner: str, role: str) -> str:
+    """The first demo account of `role` from the `make run` banner."""
+    return re.search(rf"^  {role} +(\S+)$", banner, re.M).group(1)
+
+
+def latest_link_from_outbox(url: str, to: str) -> str:
+    """Read the newest email to `to` from the local outbox page and return the link it holds."""
+    import requests
+
+    outbox = requests.get(f"{url}/dev/outbox", timeout=10).text
+    for row in re.finditer(r'<tr><td>([^<]*)</td><td><a href="(/dev/outbox/[^"]+)">', outbox):
+        if row.group(1) == to:
+            message = requests.get(f"{url}{row.group(2)}", timeout=10).text
+            return re.search(r'href="(http://127\.0\.0\.1:\d+/[^"]+)"', message).group(1)
+    raise AssertionError(f"no email to {to} in the outbox")

@@ -194,7 +194,7 @@ def serve(app: Chalice, site_root: Path, region: str, port: int) -> LocalDevServ
     return LocalDevServer(app, config, "127.0.0.1", port, handler_cls=handler, server_cls=ThreadedHTTPServer)
 
 
-def start(slug: str, port: int, site_root: Path | None = None) -> dict:
+def start(slug: str, port: int, site_root: Path) -> dict:
     """Start everything for one school: local AWS, tables, demo data, built site, app server, scheduler."""
     settings_path = build_site.school_file(slug)
     school = build_site.load_school(settings_path)
@@ -203,7 +203,7 @@ def start(slug: str, port: int, site_root: Path | None = None) -> dict:
     school = local_stack.configure_school(str(settings_path), url, f"lantern-{slug}-")
     local_stack.create_resources(school)
     staff = seed.seed_demo(slug)
-    site_root = build_site.build(school, site_root or ROOT / "build" / "site")
+    site_root = build_site.build(school, site_root)
 
     from app import app
 
@@ -217,9 +217,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run Lantern locally for one school.")
     parser.add_argument("--school", default="themead")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--site", type=Path, default=ROOT / "build" / "site", help="where to build the static site")
     args = parser.parse_args()
     try:
-        running = start(args.school, args.port)
+        running = start(args.school, args.port, args.site)
     except OSError as error:
         sys.exit(f"Could not start on port {args.port}: {error.strerror}. Try: make run PORT=8001")
     school, url = running["school"], running["url"]

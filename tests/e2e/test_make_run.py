@@ -5,39 +5,19 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tools.local_stack import free_port
+from tests.helpers import demo_email, latest_link_from_outbox, local_server
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 WRITE = {"X-Lantern-Request": "1"}
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("run") / "run.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tools.local_server", "--school", "themead", "--port", str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while "Press Ctrl-C to stop" not in log.read_text():
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "the local server did not start in 60 s"
-        time.sleep(0.2)
-    yield {"url": f"http://127.0.0.1:{port}", "process": process, "log": log}
-    if process.poll() is None:
-        process.kill()
+    with local_server(tmp_path_factory.mktemp("run")) as server:
+        yield server
 
 
 def test_the_banner_lists_the_url_and_one_line_per_demo_account(running):
@@ -52,7 +32,7 @@ def test_a_newcomer_signs_in_as_the_demo_dsl(running):
     url = running["url"]
     browser = requests.Session()
     banner = running["log"].read_text()
-    dsl_email = re.search(r"^  dsl +(\S+)$", banner, re.M).group(1)
+    dsl_email = demo_email(banner, "dsl")
 
     login_page = browser.get(f"{url}/")
     assert login_page.status_code == 200
@@ -62,12 +42,8 @@ def test_a_newcomer_signs_in_as_the_demo_dsl(running):
     forgot = browser.post(f"{url}/api/auth/forgot", json={"email": dsl_email}, headers=WRITE)
     assert forgot.status_code == 202
 
-    outbox = browser.get(f"{url}/dev/outbox")
-    assert dsl_email in outbox.text
-    message_path = re.search(r'href="(/dev/outbox/[^"]+)">Create your Lantern password', outbox.text).group(1)
-    message = browser.get(f"{url}{message_path}").text
-    link = re.search(r'href="(http://127\.0\.0\.1:\d+/set-password\.html#token=[\w-]+)"', message).group(1)
-    assert link.startswith(f"{url}/set-password.html#token=")
+    link = latest_link_from_outbox(url, dsl_email)
+    assert re.fullmatch(rf"{url}/set-password\.html#token=[\w-]{{43}}", link)
     token = link.split("#token=", 1)[1]
 
     assert browser.get(link.split("#")[0]).status_code == 200  # the page itself; the token never leaves the browser

@@ -1,0 +1,56 @@
+// Who is signed in, sending everyone else to log in, and logging out.
+
+import { api } from "./api.js";
+import { showPageError, whileBusy } from "./forms.js";
+
+/**
+ * Where to go after logging in: a path on this site from `?next=`, or null. Anything that could
+ * leave the site ("//host", "/\host", "https://…", control characters) is refused.
+ *
+ *   safeNext("/review.html?incident=abc")  // "/review.html?incident=abc"
+ *   safeNext("//evil.example")             // null
+ */
+export function safeNext(value) {
+  if (typeof value !== "string" || !/^\/(?![/\\])/.test(value) || /[\\\u0000-\u001f\u007f]/.test(value)) {
+    return null;
+  }
+  const url = new URL(value, location.origin);
+  return url.origin === location.origin ? url.pathname + url.search + url.hash : null;
+}
+
+/**
+ * The signed-in person (`{user, school}` from GET /api/me), or null after sending them to log in
+ * (401) or showing why Lantern could not tell (any other failure).
+ */
+export async function requireUser() {
+  // A page restored from the back-forward cache after logging out would still show the last
+  // person's name on a shared iPad: load it afresh so the session is checked again.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) location.reload();
+  });
+
+  const { ok, status, data } = await api("GET", "/me");
+  if (ok) return data;
+  if (status === 401) {
+    location.replace(`/index.html?next=${encodeURIComponent(location.pathname + location.search)}`);
+  } else {
+    showPageError(data.error);
+  }
+  return null;
+}
+
+/** End the session, then go to the log in page. If the server could not be told, say so. */
+export async function logout() {
+  const { ok, status, data } = await api("POST", "/auth/logout");
+  if (ok || status === 401) {
+    location.replace("/index.html");
+  } else {
+    showPageError(`You are still logged in. ${data.error}`);
+  }
+}
+
+/** Show the header's "Log out" button and make it work. */
+export function enableLogout(button) {
+  button.hidden = false;
+  button.addEventListener("click", () => whileBusy(button, logout));
+}
