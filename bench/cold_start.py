@@ -3,8 +3,8 @@
     python bench/cold_start.py [--runs 9]
 
 Each measurement is a fresh interpreter, the two kinds interleaved; the ratio (target ≤ 1.2) is of the fastest
-runs (as timeit does: slower runs measure the shared machine's noise, not the code), medians printed beside. Exits non-zero if
-importing the app creates any AWS client (every client must be created on first use).
+runs (as timeit does: slower runs measure the shared machine's noise, not the code), medians printed beside.
+Exits non-zero if importing the app creates any AWS client (every client must be created on first use).
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def run(code: str) -> str:
     import os
 
     env = {**os.environ, **ENV_FOR_IMPORT}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def main() -> int:

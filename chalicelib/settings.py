@@ -149,8 +149,18 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
     r.no_unknown(
         data,
         {
-            "slug", "name", "url", "time_zone", "aws_region", "sender_email", "head_of_school_title",
-            "dsl_names", "sessions", "locations", "agencies", "categories",
+            "slug",
+            "name",
+            "url",
+            "time_zone",
+            "aws_region",
+            "sender_email",
+            "head_of_school_title",
+            "dsl_names",
+            "sessions",
+            "locations",
+            "agencies",
+            "categories",
         },
     )
     time_zone = r.text(data, "time_zone")

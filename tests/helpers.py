@@ -12,6 +12,7 @@ from pathlib import Path
 
 from requests.structures import CaseInsensitiveDict
 
+
 class Api:
     """Calls the app as a browser page would: JSON, the write header, the session cookie."""
 
@@ -37,11 +38,15 @@ class Api:
         return self.call("POST", path, body, **kwargs)
 
 
-def make_staff(role: str, *, password: str | None = "a long harbour morning", email: str | None = None, title: str = ""):
+def make_staff(
+    role: str, *, password: str | None = "a long harbour morning", email: str | None = None, title: str = ""
+):
     from chalicelib.auth import accounts, passwords
     from chalicelib.models import Staff
 
-    staff = accounts.create_staff(email=email or f"{role}.person@themead.example.org", name=f"Test {role}", role=role, title=title)
+    staff = accounts.create_staff(
+        email=email or f"{role}.person@themead.example.org", name=f"Test {role}", role=role, title=title
+    )
     if password:
         staff.update(actions=[Staff.password_hash.set(passwords.hash_password(password))])
     return staff
@@ -72,7 +77,19 @@ def local_server(log_dir: Path, school: str = "themead"):
     log = log_dir / "run.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tools.local_server", "--school", school, "--port", str(port), "--site", log_dir / "site"],
+            [
+                sys.executable,
+                "-m",
+                "tools.local_server",
+                "--school",
+                school,
+                "--port",
+                str(port),
+                "--site",
+                log_dir / "site",
+                "--state",
+                log_dir / "state.json",
+            ],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -1,6 +1,6 @@
 """Build the static site for one school: render templates/*.html with its settings, copy site/ beside them.
 
-    python -m tools.build_site --school themead --out build/site
+python -m tools.build_site --school themead --out build/site
 """
 
 from __future__ import annotations

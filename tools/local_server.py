@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import mimetypes
 import re
 import signal
@@ -19,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -87,7 +88,7 @@ class LanternRequestHandler(ChaliceRequestHandler):
             )
             return self._send_page(200, html.escape(message.subject), content)
         rows = "".join(
-            f'<tr><td>{html.escape(", ".join(m.destinations.get("ToAddresses", [])))}</td>'
+            f"<tr><td>{html.escape(', '.join(m.destinations.get('ToAddresses', [])))}</td>"
             f'<td><a href="/dev/outbox/{html.escape(m.id)}">{html.escape(m.subject)}</a></td></tr>'
             for m in reversed(messages)
         )
@@ -136,7 +137,10 @@ def scheduled_functions(app: Chalice) -> list[tuple[str, int]]:
     from chalice.app import ScheduledEventConfig, ScheduleExpression
 
     return [
-        (source.name, schedule_seconds(expression.to_string() if isinstance(expression, ScheduleExpression) else expression))
+        (
+            source.name,
+            schedule_seconds(expression.to_string() if isinstance(expression, ScheduleExpression) else expression),
+        )
         for source in app.event_sources
         if isinstance(source, ScheduledEventConfig)
         for expression in [source.schedule_expression]
@@ -171,7 +175,7 @@ class Scheduler(threading.Thread):
             "detail-type": "Scheduled Event",
             "source": "aws.events",
             "account": local_stack.ACCOUNT_ID,
-            "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": self.region,
             "resources": [],
             "detail": {},
@@ -218,12 +222,16 @@ def main() -> None:
     parser.add_argument("--school", default="themead")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--site", type=Path, default=ROOT / "build" / "site", help="where to build the static site")
+    parser.add_argument("--state", type=Path, help="where to tell `make user` how to reach this stack")
     args = parser.parse_args()
+    state = args.state or local_stack.state_file(args.school)
     try:
         running = start(args.school, args.port, args.site)
     except OSError as error:
         sys.exit(f"Could not start on port {args.port}: {error.strerror}. Try: make run PORT=8001")
     school, url = running["school"], running["url"]
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps({"endpoint": running["aws"].endpoint, "region": school.aws_region, "url": url}))
     print(f"\nLantern is running for {school.name} at {url}\n")
     print("Demo accounts (no passwords yet):")
     for person in running["staff"]:
@@ -244,6 +252,7 @@ def main() -> None:
         running["scheduler"].stop()
         server.server.server_close()
         running["aws"].stop()
+        state.unlink(missing_ok=True)
         print("Lantern stopped.")
 
 

@@ -10,12 +10,14 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
 from chalicelib import aws, models
 from chalicelib.settings import SchoolSettings, current_school
 
+ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"  # moto's default account
 _AWS_VARIABLES_TO_DROP = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
 
@@ -35,8 +37,8 @@ class LocalAws:
         self.server.stop()
 
 
-def start_local_aws(region: str) -> LocalAws:
-    """Start moto's server on a free loopback port and point every AWS client at it."""
+def use_local_aws(endpoint: str, region: str) -> None:
+    """Point every AWS client at a loopback endpoint, with fake credentials and no profile."""
     for name in _AWS_VARIABLES_TO_DROP:
         os.environ.pop(name, None)
     os.environ.update(
@@ -45,15 +47,26 @@ def start_local_aws(region: str) -> LocalAws:
         AWS_SESSION_TOKEN="local-only",
         AWS_DEFAULT_REGION=region,
         AWS_REGION=region,
+        AWS_ENDPOINT_URL=endpoint,
     )
+    aws.reset()
+
+
+def start_local_aws(region: str) -> LocalAws:
+    """Start moto's server on a free loopback port and point every AWS client at it."""
+    use_local_aws("http://127.0.0.1:1", region)  # fake credentials before moto or any client exists
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    aws.reset()
+    use_local_aws(endpoint, region)
     return LocalAws(server=server, endpoint=endpoint)
+
+
+def state_file(slug: str) -> Path:
+    """Where a running `make run` tells other local commands (`make user`) how to reach its stack."""
+    return ROOT / "build" / "local" / f"{slug}.json"
 
 
 def configure_school(settings_path: str, public_url: str, table_prefix: str) -> SchoolSettings:

@@ -28,8 +28,7 @@ MAX_FAILED_LOGINS = 10
 FORGOT_RESPONSE_SECONDS = 0.5
 
 SIGN_IN_REFUSED = (
-    "The email or password is not right, or the account is locked for a few minutes. "
-    "Try again, or reset your password."
+    "The email or password is not right, or the account is locked for a few minutes. Try again, or reset your password."
 )
 LINK_UNUSABLE = (
     "This link has expired or has already been used. Ask for a new link from the log in page "

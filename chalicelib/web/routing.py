@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from chalice import Chalice, Response
 

@@ -32,8 +32,19 @@ SLUGS = ["themead", "castlemeadtrowbridge", "rivermead"]
 
 STAFF_KEYS = {"name", "email", "role", "title"}
 PUPIL_KEYS = {
-    "pupil_id", "upn", "first_name", "preferred_name", "last_name", "date_of_birth",
-    "year_group", "class_name", "sen", "pupil_premium", "eal", "looked_after", "cp_plan",
+    "pupil_id",
+    "upn",
+    "first_name",
+    "preferred_name",
+    "last_name",
+    "date_of_birth",
+    "year_group",
+    "class_name",
+    "sen",
+    "pupil_premium",
+    "eal",
+    "looked_after",
+    "cp_plan",
 }
 
 

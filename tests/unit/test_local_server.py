@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from chalice import Chalice, Rate
 
-from tools.local_server import Scheduler, scheduled_functions, schedule_seconds
+from tools.local_server import Scheduler, schedule_seconds, scheduled_functions
 
 
 def test_rate_schedules_are_understood():

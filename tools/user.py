@@ -1,0 +1,58 @@
+"""Create a staff account and email them their set-password link. There is no self-registration.
+
+    make user EMAIL=sam.jones@themead.example.org ROLE=staff NAME="Sam Jones" [TITLE="Class Teacher"] [SCHOOL=themead]
+
+By default it acts on the school's running local stack (`make run`); with --aws, on the deployed stack, using the
+AWS credentials in the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from chalicelib.auth import accounts
+from chalicelib.errors import LanternError
+from chalicelib.settings import ROLES, current_school
+from tools import build_site, local_stack
+
+
+def target_local(slug: str) -> None:
+    state = local_stack.state_file(slug)
+    if not state.exists():
+        sys.exit(f"Lantern is not running locally for {slug}: start it with `make run SCHOOL={slug}` first.")
+    running = json.loads(state.read_text())
+    local_stack.use_local_aws(running["endpoint"], running["region"])
+    local_stack.configure_school(str(build_site.school_file(slug)), running["url"], f"lantern-{slug}-")
+
+
+def target_aws(slug: str) -> None:
+    os.environ.update(LANTERN_SETTINGS=str(build_site.school_file(slug)), LANTERN_TABLE_PREFIX=f"lantern-{slug}-")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--school", default="themead")
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--role", required=True, choices=ROLES)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--title", default="")
+    parser.add_argument("--aws", action="store_true", help="act on the deployed stack, not the local one")
+    args = parser.parse_args()
+    if not args.name.strip() or "@" not in args.email:
+        sys.exit(
+            "Give the person's NAME and work EMAIL: make user EMAIL=sam.jones@school.org ROLE=staff NAME='Sam Jones'"
+        )
+    (target_aws if args.aws else target_local)(args.school)
+    try:
+        staff = accounts.create_staff(email=args.email, name=args.name, role=args.role, title=args.title)
+    except LanternError as error:
+        sys.exit(error.message)
+    accounts.send_password_link(current_school(), staff)
+    print(f"Created {staff.role} {staff.email} and emailed their set-password link.")
+
+
+if __name__ == "__main__":
+    main()
