@@ -5,15 +5,17 @@ Served under /api (API Gateway stage `api`; the local server strips the prefix t
 
 from chalice import Chalice
 
-from chalicelib import __version__
+from chalicelib import __version__, files, people
 from chalicelib.auth import accounts, sessions
+from chalicelib.incidents import service as incidents
 from chalicelib.security_headers import API_HEADERS
 from chalicelib.settings import ROLE_LABELS, current_school
-from chalicelib.validation import Text
+from chalicelib.validation import Text, read_json_object
 from chalicelib.web.routing import PUBLIC, SIGNED_IN, Routes, json_response, session_cookie
 
 app = Chalice(app_name="lantern", configure_logs=False)
 routes = Routes(app)
+REPORTERS = frozenset({"staff", "leader", "dsl", "head"})  # everyone but admin adds incidents
 
 
 @app.middleware("http")
@@ -72,3 +74,23 @@ def set_password(call):
     form = call.body({"token": Text("Link", max_length=100), "password": Text("New password", 1024, strip=False)})
     accounts.set_password(current_school(), form["token"], form["password"])
     return {"message": "Your password has been set. You can now log in."}
+
+
+@routes.route("/roster", allow=REPORTERS)
+def roster(call):
+    """The Student, Linked Student/s, Alert and Assign to lists, fetched once per form."""
+    return {"pupils": people.roster(), "staff": [people.public_entry(m) for m in people.directory().values()]}
+
+
+@routes.route("/uploads", methods=("POST",), allow=REPORTERS)
+def start_upload(call):
+    form = read_json_object(call.request.raw_body)
+    post = files.start_upload(call.user.staff_id, form.get("name"), form.get("type"), form.get("size"))
+    return json_response(post, 201)
+
+
+@routes.route("/incidents", methods=("POST",), allow=REPORTERS)
+def add_incident(call):
+    body = read_json_object(call.request.raw_body)
+    receipt = incidents.add_incident(current_school(), call.user, body, lambda_context=app.lambda_context)
+    return json_response(receipt, 201)

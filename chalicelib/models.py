@@ -11,12 +11,14 @@ import os
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -30,11 +32,23 @@ class StaffByEmail(GlobalSecondaryIndex):
     email = UnicodeAttribute(hash_key=True)
 
 
+class StaffDirectory(GlobalSecondaryIndex):
+    """GSI `directory`, sparse. PK: directory = "active" on active accounts only → every active member of staff
+    (the Alert and Assign to lists) in one Query; never projects password hashes."""
+
+    class Meta:
+        index_name = "directory"
+        projection = IncludeProjection(["name", "title", "role", "email"])
+
+    directory = UnicodeAttribute(hash_key=True)
+
+
 class Staff(Model):
     """A member of staff with a Lantern account.
 
-    Table `<prefix>staff`. PK: `staff_id` (random UUID). GSI `by-email` finds an account by its email.
-    `failed_logins` counts failed sign-ins since `failed_logins_since` (a 15-minute window).
+    Table `<prefix>staff`. PK: `staff_id` (random UUID). GSI `by-email` finds an account by its email; sparse GSI
+    `directory` lists active accounts. `failed_logins` counts failed sign-ins since `failed_logins_since`
+    (a 15-minute window).
     """
 
     class Meta:
@@ -51,7 +65,9 @@ class Staff(Model):
     failed_logins = NumberAttribute(default=0)
     failed_logins_since = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    directory = UnicodeAttribute(null=True)
     by_email = StaffByEmail()
+    in_directory = StaffDirectory()
 
 
 class SessionsByStaff(GlobalSecondaryIndex):
@@ -98,10 +114,21 @@ class PasswordLink(Model):
     expires_at = TTLAttribute()
 
 
+class PupilRoll(GlobalSecondaryIndex):
+    """GSI `roll`, sparse. PK: roll = "on" for pupils on roll only (leavers drop out) → the typeahead roster."""
+
+    class Meta:
+        index_name = "roll"
+        projection = IncludeProjection(["preferred_name", "first_name", "last_name", "year_group", "class_name"])
+
+    roll = UnicodeAttribute(hash_key=True)
+
+
 class Pupil(Model):
     """A pupil on the school's roll.
 
     Table `<prefix>pupils`. PK: `pupil_id` (random UUID). `upn` is the DfE unique pupil number from the MIS.
+    Sparse GSI `roll` lists pupils on roll for the typeahead.
     """
 
     class Meta:
@@ -120,7 +147,116 @@ class Pupil(Model):
     eal = BooleanAttribute(default=False)
     looked_after = BooleanAttribute(default=False)
     cp_plan = BooleanAttribute(default=False)
-    on_roll = BooleanAttribute(default=True)
+    roll = UnicodeAttribute(null=True, default="on")
+    on_roll = PupilRoll()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+
+class BodyMark(MapAttribute):
+    """A mark on the body map: data, not a picture. `region` is an id from chalicelib/data/body_regions.json."""
+
+    view = UnicodeAttribute()
+    region = UnicodeAttribute()
+    x = NumberAttribute()
+    y = NumberAttribute()
+    note = UnicodeAttribute(default="")
+
+
+class FileRef(MapAttribute):
+    """A file attached to an incident: its private S3 key and what the uploader said it was (checked)."""
+
+    key = UnicodeAttribute()
+    name = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+
+
+class Incident(Model):
+    """A concern as the member of staff recorded it. Append-only: nothing later overwrites what they wrote.
+
+    Table `<prefix>incidents`. PK: `incident_id` (random UUID) → incident by id (the review page).
+    Times are UTC; `day` and `session` are as the reporter confirmed them.
+    """
+
+    class Meta:
+        table_name = "incidents"
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    reference = UnicodeAttribute()
+    reporter_id = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()
+    occurred_at = UTCDateTimeAttribute()
+    day = UnicodeAttribute()
+    session = UnicodeAttribute()
+    location = UnicodeAttribute()
+    pupil_id = UnicodeAttribute()
+    linked_pupil_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    categories = ListAttribute(of=UnicodeAttribute)
+    subcategories = MapAttribute()
+    answers = MapAttribute(default=dict)
+    account = UnicodeAttribute()
+    body_marks = ListAttribute(of=BodyMark, default=list)
+    status = UnicodeAttribute()
+    assigned_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    alerted_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    agencies = ListAttribute(of=UnicodeAttribute, default=list)
+    files = ListAttribute(of=FileRef, default=list)
+
+
+class ChronologyEntry(Model):
+    """One incident in one pupil's record (the pupil it is about, or a linked pupil).
+
+    Table `<prefix>chronology`. PK: `pupil_id`; SK: `entry` = `<occurred_at ISO UTC>#<incident_id>` → a pupil's
+    chronology newest first (Query, ScanIndexForward=false), paged.
+    """
+
+    class Meta:
+        table_name = "chronology"
+
+    pupil_id = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    incident_id = UnicodeAttribute()
+    categories = ListAttribute(of=UnicodeAttribute)
+    involvement = UnicodeAttribute()  # "subject" or "linked"
+
+
+class Alert(Model):
+    """Someone was alerted to, or assigned, an incident.
+
+    Table `<prefix>alerts`. PK: `staff_id`; SK: `alert` = `<recorded_at ISO UTC>#<incident_id>` → my alerts.
+    """
+
+    class Meta:
+        table_name = "alerts"
+
+    staff_id = UnicodeAttribute(hash_key=True)
+    alert = UnicodeAttribute(range_key=True)
+    incident_id = UnicodeAttribute()
+    reason = UnicodeAttribute()  # "assigned", "alerted" or "head of school"
+    raised_by = UnicodeAttribute()
+    categories = ListAttribute(of=UnicodeAttribute)
+    read = BooleanAttribute(default=False)
+
+
+class PlannerReminder(Model):
+    """A reporter's own reminder to follow a concern up, emailed when due.
+
+    Table `<prefix>planner`. PK: `due_day` (YYYY-MM-DD, UTC); SK: `due` = `<due_at ISO UTC>#<reminder_id>` →
+    reminders due now: Query today's partition for SK <= now (the reminder job of a later issue).
+    """
+
+    class Meta:
+        table_name = "planner"
+
+    due_day = UnicodeAttribute(hash_key=True)
+    due = UnicodeAttribute(range_key=True)
+    staff_id = UnicodeAttribute()
+    incident_id = UnicodeAttribute()
+    note = UnicodeAttribute(default="")
+    sent = BooleanAttribute(default=False)
 
 
 MODELS: dict[str, type[Model]] = {
@@ -128,7 +264,12 @@ MODELS: dict[str, type[Model]] = {
     "sessions": LoginSession,
     "password-links": PasswordLink,
     "pupils": Pupil,
+    "incidents": Incident,
+    "chronology": ChronologyEntry,
+    "alerts": Alert,
+    "planner": PlannerReminder,
 }
+IDEMPOTENCY_TABLE = "idempotency"  # Powertools' own record: PK `id`, TTL `expiration`
 
 _bound_prefix: str | None = None
 
@@ -147,9 +288,23 @@ def bind(prefix: str | None = None) -> str:
     return prefix
 
 
+def table_name(kind: str) -> str:
+    return f"{bind()}{kind}"
+
+
 def create_tables() -> None:
     """Create any missing table (local mode and tests; deployed stacks get theirs from the template)."""
     bind()
     for model in MODELS.values():
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    import boto3
+
+    client = boto3.client("dynamodb")
+    if table_name(IDEMPOTENCY_TABLE) not in client.list_tables()["TableNames"]:
+        client.create_table(
+            TableName=table_name(IDEMPOTENCY_TABLE),
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )

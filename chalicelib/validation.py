@@ -26,8 +26,8 @@ class Text(NamedTuple):
     email: bool = False
 
 
-def read_body(raw: bytes | str | None, fields: dict[str, Text]) -> dict[str, str]:
-    """Parse a JSON object body and check it against `fields`; raise `InvalidInputError` listing every problem."""
+def read_json_object(raw: bytes | str | None) -> dict:
+    """Parse a request body that must be one JSON object, or raise `InvalidInputError`."""
     if raw is None or raw in (b"", ""):
         raise InvalidInputError("The request was empty. Fill in the form and try again.")
     if len(raw) > MAX_BODY_BYTES:
@@ -38,7 +38,12 @@ def read_body(raw: bytes | str | None, fields: dict[str, Text]) -> dict[str, str
         raise InvalidInputError("The request could not be read. Reload the page and try again.") from None
     if not isinstance(data, dict):
         raise InvalidInputError("The request could not be read. Reload the page and try again.")
+    return data
 
+
+def read_body(raw: bytes | str | None, fields: dict[str, Text]) -> dict[str, str]:
+    """Parse a JSON object body and check it against `fields`; raise `InvalidInputError` listing every problem."""
+    data = read_json_object(raw)
     problems: dict[str, str] = {}
     for name in data:
         if name not in fields:

@@ -38,9 +38,7 @@ class Api:
         return self.call("POST", path, body, **kwargs)
 
 
-def make_staff(
-    role: str, *, password: str | None = "a long harbour morning", email: str | None = None, title: str = ""
-):
+def make_staff(role: str, *, password: str | None = None, email: str | None = None, title: str = ""):
     from chalicelib.auth import accounts, passwords
     from chalicelib.models import Staff
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from chalicelib import __version__
+from chalicelib.body_map import body_regions
 from chalicelib.settings import SchoolSettings, load_school
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,9 @@ def render_pages(school: SchoolSettings) -> dict[str, str]:
         undefined=jinja2.StrictUndefined,
     )
     return {
-        page.name: environment.get_template(page.name).render(school=school, version=__version__)
+        page.name: environment.get_template(page.name).render(
+            school=school, version=__version__, body_regions=body_regions()
+        )
         for page in sorted(TEMPLATES.glob("*.html"))
         if not page.name.startswith("_")
     }

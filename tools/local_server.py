@@ -11,6 +11,7 @@ Scheduled functions of the app run on a timer.
 from __future__ import annotations
 
 import argparse
+import errno
 import html
 import json
 import mimetypes
@@ -28,7 +29,7 @@ from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
-from chalicelib.security_headers import SECURITY_HEADERS
+from chalicelib.security_headers import security_headers
 from tools import build_site, local_stack, seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ class LanternRequestHandler(ChaliceRequestHandler):
 
     site_root: Path = ROOT / "build" / "site"
     region: str = "eu-west-2"
+    upload_origin: str = ""  # moto's server: the browser POSTs uploads straight to "S3"
 
     def _generic_handle(self) -> None:
         path = urlsplit(self.path).path
@@ -113,7 +115,7 @@ class LanternRequestHandler(ChaliceRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        for name, value in {**SECURITY_HEADERS, **extra}.items():
+        for name, value in {**security_headers(self.upload_origin), **extra}.items():
             self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
@@ -190,10 +192,14 @@ class Scheduler(threading.Thread):
         self.stopping.set()
 
 
-def serve(app: Chalice, site_root: Path, region: str, port: int) -> LocalDevServer:
+def serve(app: Chalice, site_root: Path, region: str, port: int, upload_origin: str) -> LocalDevServer:
     """A one-port server for the app and the site; call `.serve_forever()` (or run it in a thread)."""
     app.__class__ = type("LocalLantern", (LocalChalice, app.__class__), {})  # per-thread current_request
-    handler = type("Handler", (LanternRequestHandler,), {"site_root": site_root, "region": region})
+    handler = type(
+        "Handler",
+        (LanternRequestHandler,),
+        {"site_root": site_root, "region": region, "upload_origin": upload_origin},
+    )
     config = Config(chalice_stage="api", config_from_disk={"api_gateway_stage": "api"})
     return LocalDevServer(app, config, "127.0.0.1", port, handler_cls=handler, server_cls=ThreadedHTTPServer)
 
@@ -211,7 +217,7 @@ def start(slug: str, port: int, site_root: Path) -> dict:
 
     from app import app
 
-    server = serve(app, site_root, school.aws_region, port)
+    server = serve(app, site_root, school.aws_region, port, local_aws.endpoint)
     scheduler = Scheduler(app, school.aws_region)
     scheduler.start()
     return {"school": school, "url": url, "staff": staff, "server": server, "aws": local_aws, "scheduler": scheduler}
@@ -228,6 +234,8 @@ def main() -> None:
     try:
         running = start(args.school, args.port, args.site)
     except OSError as error:
+        if error.errno not in (errno.EADDRINUSE, errno.EACCES):
+            raise
         sys.exit(f"Could not start on port {args.port}: {error.strerror}. Try: make run PORT=8001")
     school, url = running["school"], running["url"]
     state.parent.mkdir(parents=True, exist_ok=True)

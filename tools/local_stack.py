@@ -75,6 +75,7 @@ def configure_school(settings_path: str, public_url: str, table_prefix: str) -> 
         LANTERN_SETTINGS=settings_path,
         LANTERN_PUBLIC_URL=public_url,
         LANTERN_TABLE_PREFIX=table_prefix,
+        LANTERN_FILES_BUCKET=f"{table_prefix}files",
         LANTERN_LOCAL_HTTP="1",
     )
     current_school.cache_clear()
@@ -83,8 +84,12 @@ def configure_school(settings_path: str, public_url: str, table_prefix: str) -> 
 
 
 def create_resources(school: SchoolSettings) -> None:
-    """Tables, and the verified SES sender (SES refuses mail from an unverified identity)."""
+    """Tables, the private files bucket, and the verified SES sender (SES refuses mail from unverified senders)."""
     models.create_tables()
+    aws.s3().create_bucket(
+        Bucket=os.environ["LANTERN_FILES_BUCKET"],
+        CreateBucketConfiguration={"LocationConstraint": school.aws_region},
+    )
     aws.ses().verify_email_identity(EmailAddress=school.sender_email)
 
 

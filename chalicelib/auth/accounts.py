@@ -74,6 +74,7 @@ def create_staff(*, email: str, name: str, role: str, title: str = "", now: date
         role=role,
         title=title.strip(),
         created_at=now or utcnow(),
+        directory="active",
     )
     staff.save()
     return staff

@@ -15,7 +15,9 @@ export function safeNext(value) {
     return null;
   }
   const url = new URL(value, location.origin);
-  return url.origin === location.origin ? url.pathname + url.search + url.hash : null;
+  // Check again after parsing: removing dot segments can turn "/.//evil.example" into "//evil.example".
+  if (url.origin !== location.origin || !/^\/(?![/\\])/.test(url.pathname)) return null;
+  return url.pathname + url.search + url.hash;
 }
 
 /**

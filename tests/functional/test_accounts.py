@@ -126,7 +126,7 @@ def test_same_answer_for_known_and_unknown_emails(api, school):
 
 
 def test_inactive_accounts_get_no_link_and_cannot_sign_in(api, school):
-    staff = make_staff("staff")
+    staff = make_staff("staff", password="a long harbour morning")
     staff.update(actions=[Staff.active.set(False)])
     api.post("/auth/forgot", {"email": staff.email})
     assert sent_emails() == []
@@ -134,7 +134,7 @@ def test_inactive_accounts_get_no_link_and_cannot_sign_in(api, school):
 
 
 def test_setting_a_password_ends_other_sessions(api, school):
-    staff = make_staff("leader")
+    staff = make_staff("leader", password="a long harbour morning")
     other_device = session_cookie_for(staff)
     api.post("/auth/forgot", {"email": staff.email})
     api.post("/auth/set-password", {"token": link_token(sent_emails()[-1]), "password": GOOD_PASSWORD})
@@ -143,7 +143,7 @@ def test_setting_a_password_ends_other_sessions(api, school):
 
 
 def test_wrong_password_and_unknown_email_get_the_same_message(api, school):
-    make_staff("staff")
+    make_staff("staff", password="a long harbour morning")
     wrong = api.post("/auth/login", {"email": "staff.person@themead.example.org", "password": "not the password"})
     unknown = api.post("/auth/login", {"email": "ghost@themead.example.org", "password": "not the password"})
     assert wrong.status_code == unknown.status_code == 401
@@ -152,7 +152,7 @@ def test_wrong_password_and_unknown_email_get_the_same_message(api, school):
 
 
 def test_ten_failures_lock_the_account_for_fifteen_minutes(api, school):
-    staff = make_staff("staff")
+    staff = make_staff("staff", password="a long harbour morning")
     for _ in range(accounts.MAX_FAILED_LOGINS):
         assert api.post("/auth/login", {"email": staff.email, "password": "guess guess guess"}).status_code == 401
     locked = api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"})
@@ -186,7 +186,7 @@ def test_sessions_end_after_30_idle_minutes_and_12_hours(school):
 
 
 def test_session_token_is_stored_only_as_a_hash(api, school):
-    staff = make_staff("staff")
+    staff = make_staff("staff", password="a long harbour morning")
     login = api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"})
     token = cookie_from(login).split("=", 1)[1]
     assert len(token) >= 43  # 256 bits
@@ -197,7 +197,7 @@ def test_session_token_is_stored_only_as_a_hash(api, school):
 
 def test_local_http_mode_uses_a_clearly_local_cookie(api, school, monkeypatch):
     monkeypatch.setenv("LANTERN_LOCAL_HTTP", "1")
-    staff = make_staff("staff")
+    staff = make_staff("staff", password="a long harbour morning")
     login = api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"})
     header = login.headers["Set-Cookie"]
     assert header.startswith("lantern-local-session=")

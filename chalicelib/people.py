@@ -1,0 +1,33 @@
+"""Who is in the school: the pupil roster for the typeahead and the staff directory for Alert and Assign to."""
+
+from __future__ import annotations
+
+from chalicelib.models import Pupil, Staff
+
+LEADERSHIP_ROLES = ("leader", "dsl", "head")
+
+
+def roster() -> list[dict]:
+    """Pupils on roll (leavers are hidden), sorted by surname: one Query on the sparse `roll` index."""
+    pupils = [
+        {
+            "id": pupil.pupil_id,
+            "name": f"{pupil.preferred_name or pupil.first_name} {pupil.last_name}",
+            "year_group": pupil.year_group,
+            "class_name": pupil.class_name,
+            "sort": (pupil.last_name.lower(), (pupil.preferred_name or pupil.first_name).lower()),
+        }
+        for pupil in Pupil.on_roll.query("on")
+    ]
+    pupils.sort(key=lambda pupil: pupil.pop("sort"))
+    return pupils
+
+
+def directory() -> dict[str, Staff]:
+    """Active staff by id (name, title, role, email): one Query on the sparse `directory` index."""
+    return {member.staff_id: member for member in Staff.in_directory.query("active")}
+
+
+def public_entry(member: Staff) -> dict:
+    """What any member of staff may see of a colleague in the form's lists (no email address)."""
+    return {"id": member.staff_id, "name": member.name, "title": member.title or "", "role": member.role}

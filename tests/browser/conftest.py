@@ -1,0 +1,218 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against Lantern started as `make run` starts it.
+
+Fixtures:
+  browser      (session) one headless Chromium; FAILS (never skips) when /usr/bin/chromium is missing.
+  lantern      (module)  one running Lantern (own process, own moto) with helpers for its demo accounts.
+  problems     (function) every console error, uncaught page error and CSP violation seen by any page the test
+               opened; asserted empty (apart from what the test allowed) when the test ends.
+  open_page    (function) a fresh context + page, watched by `problems`; `open_page(width=320)` for phones.
+  page         (function) `open_page()` at an iPad's 1024x768.
+
+Helpers on `lantern`: `emails(role)`, `name_of(email)`, `first_sign_in(page, email)` (the whole first-time
+flow through the pages: forgot → outbox → set-password → log in) and `log_in(page, email, password)`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, latest_link_from_outbox, local_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TABLET = {"width": 1024, "height": 768}
+TIMEOUT_MS = 10_000
+GOOD_PASSWORD = "kettle orchard lamplight tuesday"
+
+# The pages ask GET /api/me whether someone is signed in; for nobody, the answer is 401 and Chromium logs every
+# 4xx fetch as a console error ("Failed to load resource"). That one is by design, so it is always allowed.
+SESSION_PROBE = (r"^Failed to load resource: the server responded with a status of 401", r"/api/me$")
+
+
+class BrowserProblems:
+    """Console errors, page errors and CSP violations from every watched page; some may be allowed by a test."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str]] = []  # (kind, text, url)
+        self.allowed: list[tuple[re.Pattern, re.Pattern]] = []
+        self.allow(*SESSION_PROBE)
+
+    def allow(self, text: str, url: str = r"") -> None:
+        """Allow problems whose text matches `text` (and whose URL matches `url`), both regular expressions."""
+        self.allowed.append((re.compile(text), re.compile(url)))
+
+    def watch(self, context) -> None:
+        # CSP violations are also reported as console errors by Chromium; the DOM event catches them whatever the
+        # wording. Init scripts and bindings go through the DevTools protocol, so the page's CSP does not stop them.
+        context.expose_binding(
+            "__lanternCspViolation",
+            lambda source, detail: self.seen.append(("csp violation", detail, source["frame"].url)),
+        )
+        context.add_init_script(
+            "document.addEventListener('securitypolicyviolation', (e) => window.__lanternCspViolation("
+            "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.disposition})`));"
+        )
+
+    def watch_page(self, page) -> None:
+        def on_console(message) -> None:
+            if message.type == "error":
+                self.seen.append(("console error", message.text, message.location.get("url", "")))
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.seen.append(("page error", str(error), page.url)))
+
+    def unexpected(self) -> list[str]:
+        return [
+            f"{kind}: {text} (at {url})"
+            for kind, text, url in self.seen
+            if not any(text_re.search(text) and url_re.search(url) for text_re, url_re in self.allowed)
+        ]
+
+    def of_kind(self, kind: str) -> list[str]:
+        return [text for seen_kind, text, _ in self.seen if seen_kind == kind]
+
+    def assert_none(self) -> None:
+        unexpected = self.unexpected()
+        assert not unexpected, "the browser reported problems:\n  " + "\n  ".join(unexpected)
+
+
+def new_watched_page(
+    browser,
+    problems: BrowserProblems,
+    *,
+    width: int = TABLET["width"],
+    height: int = TABLET["height"],
+    **context_options,
+):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB", **context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    problems.watch(context)
+    page = context.new_page()
+    problems.watch_page(page)
+    return page
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with `make browser-deps` "
+            "(or run `make test`, which does), or `sudo apt-get install -y chromium`.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Lantern:
+    """One running Lantern and the demo accounts from its banner."""
+
+    def __init__(self, running: dict) -> None:
+        self.url: str = running["url"]
+        self.process = running["process"]
+        self.log: Path = running["log"]
+        self.banner = self.log.read_text()
+        school = tomllib.loads((ROOT / "infra" / "schools" / "themead.toml").read_text())
+        self.school_name: str = school["name"]
+        self.dsl_names: list[str] = list(school["dsl_names"])
+
+    def emails(self, role: str) -> list[str]:
+        """Every demo account of `role` from the banner ("  staff   joanna.carter@themead.example.org")."""
+        found = re.findall(rf"^  {role} +(\S+@\S+)$", self.banner, re.M)
+        assert found, f"no {role} account in the banner:\n{self.banner}"
+        return found
+
+    @staticmethod
+    def name_of(email: str) -> str:
+        from tools.demo import demo_staff
+
+        return next(person["name"] for person in demo_staff("themead") if person["email"] == email)
+
+    def ask_for_link(self, page, email: str) -> str:
+        """'Forgotten your password…?' from the log in page, through the form; the link from the outbox."""
+        from playwright.sync_api import expect
+
+        page.goto(f"{self.url}/index.html")
+        page.get_by_role("link", name="Forgotten your password or using Lantern for the first time?").click()
+        page.get_by_label("Work email address").fill(email)
+        page.get_by_role("button", name="Reset Password").click()
+        expect(page.locator("#forgot-sent-email")).to_have_text(email)
+        return latest_link_from_outbox(self.url, email)
+
+    def set_password(self, page, link: str, password: str) -> None:
+        from playwright.sync_api import expect
+
+        page.goto(link)
+        expect(page.locator("#set-password-form")).to_be_visible()
+        page.locator("#password").fill(password)
+        page.locator("#confirm-password").fill(password)
+        page.get_by_role("button", name="Set password").click()
+        expect(page.locator("#set-password-done")).to_be_visible()
+
+    def log_in(self, page, email: str, password: str, *, path: str = "/index.html") -> None:
+        """Fill and send the log in form at `path` (the caller checks where it lands)."""
+        from playwright.sync_api import expect
+
+        page.goto(f"{self.url}{path}")
+        expect(page.locator("#login-form")).to_be_visible()
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    def first_sign_in(self, page, email: str, password: str = GOOD_PASSWORD) -> str:
+        """The first-time flow for a demo account, all through the pages; ends signed in on the dashboard."""
+        from playwright.sync_api import expect
+
+        self.set_password(page, self.ask_for_link(page, email), password)
+        self.log_in(page, email, password)
+        expect(page).to_have_url(f"{self.url}/dashboard.html")
+        expect(page.locator("#signed-in")).to_be_visible()
+        return password
+
+
+@pytest.fixture(scope="module")
+def lantern(tmp_path_factory):
+    with local_server(tmp_path_factory.mktemp("lantern")) as running:
+        yield Lantern(running)
+
+
+@pytest.fixture
+def problems():
+    return BrowserProblems()
+
+
+@pytest.fixture
+def open_page(browser, problems):
+    """Open a watched page in a fresh context; every context is closed, then the problems checked, at teardown."""
+    pages = []
+
+    def opener(**options):
+        page = new_watched_page(browser, problems, **options)
+        pages.append(page)
+        return page
+
+    yield opener
+    for page in pages:
+        page.context.close()
+    problems.assert_none()
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
