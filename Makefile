@@ -25,7 +25,7 @@ run: venv ## Run Lantern locally with a demo school (SCHOOL=themead PORT=8000)
 browser-deps: ## Install Debian's Chromium for the browser tests (apt)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: venv browser-deps ## Install what the tests need and run the whole suite
+test: venv browser-deps lint ## Install what the tests need, lint, and run the whole suite
 	$(PY) -m pytest
 
 test-fast: venv ## Unit and functional tests only
@@ -41,5 +41,6 @@ build: venv ## Build the static site for SCHOOL into build/site
 user: venv ## Create a staff account on the running local stack: make user EMAIL=… ROLE=… NAME="…" [TITLE=…]
 	$(PY) -m tools.user --school $(SCHOOL) --email "$(EMAIL)" --role "$(ROLE)" --name "$(NAME)" --title "$(TITLE)"
 
-bench: venv ## Print the benchmarks' figures
+bench: venv browser-deps ## Print the benchmarks' figures
 	$(PY) bench/cold_start.py
+	$(PY) bench/add_incident.py

@@ -1,0 +1,93 @@
+"""The incident form's rules, without AWS: times in the school's zone, discarded answers, limits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from chalicelib.errors import InvalidInputError
+from chalicelib.incidents.form import parse_submission
+from chalicelib.settings import load_school
+
+SCHOOL = load_school("infra/schools/themead.toml")
+NOW = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)  # 13:00 in London (BST)
+
+
+def body(**changes) -> dict:
+    data = {
+        "idempotency_key": str(uuid.uuid4()),
+        "pupil_id": str(uuid.uuid4()),
+        "categories": ["Behaviour"],
+        "subcategories": {"Behaviour": ["Damage"]},
+        "date": "2026-07-01",
+        "time": "12:30",
+        "day": "Wednesday",
+        "session": "Lunchtime",
+        "location": "Hall",
+        "account": "  Invented account.  ",
+        "status": "Closed",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_minimal_submission_is_read_in_the_schools_time_zone():
+    submission = parse_submission(body(), SCHOOL, NOW)
+    assert submission.occurred_at == datetime(2026, 7, 1, 11, 30, tzinfo=timezone.utc)  # 12:30 BST
+    assert submission.account == "Invented account."
+    assert submission.linked_pupil_ids == [] and submission.body_marks == [] and submission.planner is None
+
+
+def test_winter_times_are_gmt():
+    winter = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    submission = parse_submission(body(date="2026-12-01", time="11:00", day="Tuesday"), SCHOOL, winter)
+    assert submission.occurred_at == datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
+
+
+def test_a_few_minutes_of_clock_difference_is_tolerated_but_not_more():
+    parse_submission(body(time="13:04"), SCHOOL, NOW)  # the device clock is a little ahead
+    with pytest.raises(InvalidInputError) as error:
+        parse_submission(body(time="13:10"), SCHOOL, NOW)
+    assert "future" in error.value.fields["time"]
+
+
+def test_answers_of_unticked_categories_are_dropped_and_choices_keep_the_settings_order():
+    submission = parse_submission(
+        body(
+            categories=["Safeguarding", "Behaviour"],
+            subcategories={
+                "Behaviour": ["Other", "Damage"],
+                "Safeguarding": ["FGM"],
+                "Bullying": ["Other (please specify)"],
+            },
+            answers={"outcomes": ["Aggressive incident"], "further_measures": "Not asked: Bullying is not ticked"},
+        ),
+        SCHOOL,
+        NOW,
+    )
+    assert submission.categories == ["Behaviour", "Safeguarding"]
+    assert submission.subcategories == {"Behaviour": ["Damage", "Other"], "Safeguarding": ["FGM"]}
+    assert submission.answers == {"outcomes": ["Aggressive incident"]}
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(InvalidInputError) as error:
+        parse_submission(body(pupil_id=None, location="Roof", account="", status=None), SCHOOL, NOW)
+    assert set(error.value.fields) == {"pupil", "location", "account", "status"}
+
+
+@pytest.mark.parametrize("bad", [[], "Behaviour", [1], None])
+def test_categories_must_be_a_list_of_known_names(bad):
+    with pytest.raises(InvalidInputError) as error:
+        parse_submission(body(categories=bad), SCHOOL, NOW)
+    assert "categories" in error.value.fields
+
+
+def test_a_planner_reminder_is_due_in_the_schools_time_zone():
+    submission = parse_submission(
+        body(planner={"date": "2026-07-02", "time": "08:00", "note": "Call home"}), SCHOOL, NOW
+    )
+    assert submission.planner.due_at == datetime(2026, 7, 2, 7, 0, tzinfo=timezone.utc)
+    assert submission.planner.note == "Call home"
