@@ -118,6 +118,7 @@ def page_weight_and_typeahead() -> None:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
         page = browser.new_page()
+        sign_in(page, running)
         bodies: dict[str, bytes] = {}
         other_origins: list[str] = []
 
@@ -153,23 +154,38 @@ def page_weight_and_typeahead() -> None:
                     year_group: 'Year 3', class_name: 'Oak'}));
                 const index = buildPupilIndex(pupils);
                 const typed = ['a','am','ama','r','ro','ror','rory','c','ca','cam','z','za','zar','n','no','now'];
+                // The browser's clock is coarse (0.1 ms or worse): time 50 runs of each keystroke and divide.
                 const times = [];
-                for (let round = 0; round < 20; round++) {
+                for (let round = 0; round < 10; round++) {
                     for (const query of typed) {
                         const t0 = performance.now();
-                        filterPupils(index, query, 12);
-                        times.push(performance.now() - t0);
+                        for (let i = 0; i < 50; i++) filterPupils(index, query, 12);
+                        times.push((performance.now() - t0) / 50);
                     }
                 }
                 return times;
             }"""
         )
         browser.close()
-    print("3. Typeahead filter over 2,000 pupils in Chromium, per keystroke")
+    print("3. Typeahead filter over 2,000 pupils in Chromium, per keystroke (each the mean of 50 runs)")
     print(
-        f"   median {statistics.median(timings):.3f} ms, worst {max(timings):.3f} ms over {len(timings)} "
-        f"keystrokes (target <= 2 ms: {'met' if max(timings) <= 2 else 'MISSED'})"
+        f"   median {statistics.median(timings):.4f} ms, slowest {max(timings):.4f} ms over {len(timings)} "
+        f"keystroke timings (target <= 2 ms: {'met' if max(timings) <= 2 else 'MISSED'})"
     )
+
+
+def sign_in(page, running) -> None:
+    """Sign in as the demo staff member, as a newcomer would: set a password from the emailed link."""
+    from tests.helpers import demo_email, latest_link_from_outbox
+
+    url, write = running["url"], {"X-Lantern-Request": "1"}
+    email = demo_email(running["log"].read_text(), "staff")
+    page.request.post(f"{url}/api/auth/forgot", data={"email": email}, headers=write)
+    token = latest_link_from_outbox(url, email).split("#token=", 1)[1]
+    password = "bench lantern reading lamp"
+    page.request.post(f"{url}/api/auth/set-password", data={"token": token, "password": password}, headers=write)
+    signed_in = page.request.post(f"{url}/api/auth/login", data={"email": email, "password": password}, headers=write)
+    assert signed_in.ok, signed_in.text()
 
 
 def main() -> None:

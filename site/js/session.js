@@ -45,6 +45,10 @@ export async function requireUser() {
 export async function logout() {
   const { ok, status, data } = await api("POST", "/auth/logout");
   if (ok || status === 401) {
+    // An unsent incident draft must not outlive the session on a shared iPad.
+    for (const key of Object.keys(sessionStorage)) {
+      if (key.startsWith("lantern:")) sessionStorage.removeItem(key);
+    }
     location.replace("/index.html");
   } else {
     showPageError(`You are still logged in. ${data.error}`);

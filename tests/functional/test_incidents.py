@@ -11,7 +11,6 @@ import requests
 
 from chalicelib.body_map import body_regions
 from chalicelib.clock import utcnow
-from chalicelib.incidents import form
 from chalicelib.models import Alert, ChronologyEntry, Incident, PlannerReminder, Pupil
 from tests.helpers import Api, make_staff, sent_emails, session_cookie_for
 
@@ -378,19 +377,3 @@ class TestFiles:
         other = Api(client, session_cookie_for(people["ta"]))
         response = other.post("/incidents", submission(people, upload_ids=[upload_id]))
         assert response.status_code == 400 and "did not finish uploading" in response.data["fields"]["files"]
-
-
-def test_every_choice_the_form_offers_is_accepted_and_nothing_else(school):
-    """The static form and the server are built from the same settings: they must agree."""
-    from tools.build_site import render_pages
-
-    html = render_pages(school)["add-incident.html"]
-    for category in school.categories:
-        assert f'value="{category.name}"' in html
-        for sub in category.subcategories:
-            assert form._Checker().choices([sub], "x", category.subcategories, "") == [sub]
-            assert f'value="{sub}"' in html.replace("&#39;", "'").replace("&amp;", "&")
-    for location in school.locations:
-        assert f'value="{location}"' in html.replace("&#39;", "'")
-    for agency in school.agencies:
-        assert f'value="{agency}"' in html.replace("&#39;", "'")

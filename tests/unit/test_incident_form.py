@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from chalicelib.incidents.form import parse_submission
 from chalicelib.settings import load_school
 
 SCHOOL = load_school("infra/schools/themead.toml")
-NOW = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)  # 13:00 in London (BST)
+NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # 13:00 in London (BST)
 
 
 def body(**changes) -> dict:
@@ -35,15 +35,15 @@ def body(**changes) -> dict:
 
 def test_a_minimal_submission_is_read_in_the_schools_time_zone():
     submission = parse_submission(body(), SCHOOL, NOW)
-    assert submission.occurred_at == datetime(2026, 7, 1, 11, 30, tzinfo=timezone.utc)  # 12:30 BST
+    assert submission.occurred_at == datetime(2026, 7, 1, 11, 30, tzinfo=UTC)  # 12:30 BST
     assert submission.account == "Invented account."
     assert submission.linked_pupil_ids == [] and submission.body_marks == [] and submission.planner is None
 
 
 def test_winter_times_are_gmt():
-    winter = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    winter = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     submission = parse_submission(body(date="2026-12-01", time="11:00", day="Tuesday"), SCHOOL, winter)
-    assert submission.occurred_at == datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
+    assert submission.occurred_at == datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
 
 
 def test_a_few_minutes_of_clock_difference_is_tolerated_but_not_more():
@@ -89,5 +89,5 @@ def test_a_planner_reminder_is_due_in_the_schools_time_zone():
     submission = parse_submission(
         body(planner={"date": "2026-07-02", "time": "08:00", "note": "Call home"}), SCHOOL, NOW
     )
-    assert submission.planner.due_at == datetime(2026, 7, 2, 7, 0, tzinfo=timezone.utc)
+    assert submission.planner.due_at == datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
     assert submission.planner.note == "Call home"
