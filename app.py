@@ -5,8 +5,10 @@ Served under /api (API Gateway stage `api`; the local server strips the prefix t
 
 from chalice import Chalice
 
-from chalicelib import __version__, files, people
+from chalicelib import __version__, alerts, chronology, files, people
 from chalicelib.auth import accounts, sessions
+from chalicelib.errors import LanternError
+from chalicelib.incidents import changes, review
 from chalicelib.incidents import service as incidents
 from chalicelib.security_headers import API_HEADERS
 from chalicelib.settings import ROLE_LABELS, current_school
@@ -15,7 +17,8 @@ from chalicelib.web.routing import PUBLIC, SIGNED_IN, Routes, json_response, ses
 
 app = Chalice(app_name="lantern", configure_logs=False)
 routes = Routes(app)
-REPORTERS = frozenset({"staff", "leader", "dsl", "head"})  # everyone but admin adds incidents
+REPORTERS = frozenset({"staff", "leader", "dsl", "head"})  # everyone but admin adds incidents and gets alerts
+LEADERSHIP = frozenset({"leader", "dsl", "head"})  # chronologies; what each may read is decided in access.py
 
 
 @app.middleware("http")
@@ -94,3 +97,59 @@ def add_incident(call):
     body = read_json_object(call.request.raw_body)
     receipt = incidents.add_incident(current_school(), call.user, body, lambda_context=app.lambda_context)
     return json_response(receipt, 201)
+
+
+@routes.route("/alerts", allow=REPORTERS)
+def my_alerts(call):
+    return alerts.my_alerts(call.user.staff_id)
+
+
+@routes.route("/alerts/read", methods=("POST",), allow=REPORTERS)
+def mark_alert_read(call):
+    form = call.body({"incident_id": Text("Incident", max_length=36)})
+    return {"changed": alerts.mark_read(call.user.staff_id, form["incident_id"])}
+
+
+@routes.route("/incidents/{incident_id}", allow=REPORTERS)
+def review_incident(call, incident_id):
+    return review.review(current_school(), call.user, incident_id, call.source)
+
+
+@routes.route("/incidents/{incident_id}/files/{index}", allow=REPORTERS)
+def download_file(call, incident_id, index):
+    return review.file_link(current_school(), call.user, incident_id, index, call.source)
+
+
+CHANGES = {
+    "actions": changes.add_action,
+    "recategorise": changes.recategorise,
+    "concern-level": changes.set_concern_level,
+    "assign": changes.assign,
+    "status": changes.set_status,
+    "agencies": changes.set_agencies,
+}
+
+
+@routes.route("/incidents/{incident_id}/{change}", methods=("POST",), allow=LEADERSHIP)
+def change_incident(call, incident_id, change):
+    """Add an action, re-categorise, set the concern level, assign, change status or agencies."""
+    apply = CHANGES.get(change)
+    if apply is None:
+        raise LanternError("There is no such change.", status=404)
+    body = read_json_object(call.request.raw_body)
+    return apply(current_school(), call.user, incident_id, body, call.source)
+
+
+@routes.route("/pupils/{pupil_id}/chronology", allow=LEADERSHIP)
+def pupil_chronology(call, pupil_id):
+    query = call.request.query_params or {}
+    return chronology.chronology(
+        current_school(),
+        call.user,
+        pupil_id,
+        call.source,
+        category=query.get("category") or None,
+        date_from=query.get("from") or None,
+        date_to=query.get("to") or None,
+        cursor=query.get("cursor") or None,
+    )

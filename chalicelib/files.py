@@ -136,3 +136,20 @@ def check_upload(staff_id: str, upload_id: str) -> UploadedFile:
         client.delete_object(Bucket=files_bucket(), Key=key)
         raise InvalidInputError(problem, {"files": problem})
     return UploadedFile(key=key, name=_safe_name(name), content_type=content_type, size=size)
+
+
+DOWNLOAD_SECONDS = 60
+
+
+def download_url(key: str, name: str, content_type: str) -> str:
+    """A short-lived link that downloads the file as an attachment (never shown inline in the browser)."""
+    return aws.s3().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": files_bucket(),
+            "Key": key,
+            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "ResponseContentType": content_type,
+        },
+        ExpiresIn=DOWNLOAD_SECONDS,
+    )

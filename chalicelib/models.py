@@ -17,6 +17,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
+    VersionAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
@@ -204,6 +205,10 @@ class Incident(Model):
     alerted_ids = ListAttribute(of=UnicodeAttribute, default=list)
     agencies = ListAttribute(of=UnicodeAttribute, default=list)
     files = ListAttribute(of=FileRef, default=list)
+    # What leaders have made of it since: categories, subcategories, answers, status, concern_level,
+    # assigned_ids, agencies, tagged_ids. Each change is also an IncidentEvent; the fields above never change.
+    state = MapAttribute()
+    version = VersionAttribute()
 
 
 class ChronologyEntry(Model):
@@ -219,8 +224,13 @@ class ChronologyEntry(Model):
     pupil_id = UnicodeAttribute(hash_key=True)
     entry = UnicodeAttribute(range_key=True)
     incident_id = UnicodeAttribute()
-    categories = ListAttribute(of=UnicodeAttribute)
+    categories = ListAttribute(of=UnicodeAttribute)  # the incident's current categories (kept up to date)
     involvement = UnicodeAttribute()  # "subject" or "linked"
+    reference = UnicodeAttribute(default="")
+    location = UnicodeAttribute(default="")
+    status = UnicodeAttribute(default="Active")
+    # Actions and changes, appended as they happen, so one Query gives a page of the chronology with its actions.
+    timeline = ListAttribute(of=MapAttribute, default=list)
 
 
 class Alert(Model):
@@ -235,10 +245,14 @@ class Alert(Model):
     staff_id = UnicodeAttribute(hash_key=True)
     alert = UnicodeAttribute(range_key=True)
     incident_id = UnicodeAttribute()
-    reason = UnicodeAttribute()  # "assigned", "alerted" or "head of school"
+    reason = UnicodeAttribute()  # "assigned", "alerted", "head of school" or "tagged in an action"
     raised_by = UnicodeAttribute()
     categories = ListAttribute(of=UnicodeAttribute)
     read = BooleanAttribute(default=False)
+    reference = UnicodeAttribute(default="")
+    occurred_at = UTCDateTimeAttribute(null=True)
+    action_id = UnicodeAttribute(null=True)  # set when tagged in an action
+    action_text = UnicodeAttribute(null=True)
 
 
 class PlannerReminder(Model):
@@ -259,6 +273,44 @@ class PlannerReminder(Model):
     sent = BooleanAttribute(default=False)
 
 
+class IncidentEvent(Model):
+    """Something a leader did to an incident: an action, a re-categorisation, a concern level, an assignment, a
+    status change, agencies. Never changed or deleted.
+
+    Table `<prefix>incident-events`. PK: `incident_id`; SK: `event` = `<at ISO UTC>#<event_id>` → an incident's
+    history and actions, oldest first (one Query).
+    """
+
+    class Meta:
+        table_name = "incident-events"
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    event = UnicodeAttribute(range_key=True)
+    event_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    reason = UnicodeAttribute(default="")
+    details = MapAttribute(default=dict)
+
+
+class AuditEntry(Model):
+    """Who read or changed what, when and from where. No route edits or deletes these.
+
+    Table `<prefix>audit`. PK: `subject` (`incident#<id>`, `pupil#<id>`); SK: `entry` = `<at ISO UTC>#<uuid>` →
+    "Who has viewed this" for one record (one Query).
+    """
+
+    class Meta:
+        table_name = "audit"
+
+    subject = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    actor_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    ip = UnicodeAttribute(default="")
+    user_agent = UnicodeAttribute(default="")
+
+
 MODELS: dict[str, type[Model]] = {
     "staff": Staff,
     "sessions": LoginSession,
@@ -268,6 +320,8 @@ MODELS: dict[str, type[Model]] = {
     "chronology": ChronologyEntry,
     "alerts": Alert,
     "planner": PlannerReminder,
+    "incident-events": IncidentEvent,
+    "audit": AuditEntry,
 }
 IDEMPOTENCY_TABLE = "idempotency"  # Powertools' own record: PK `id`, TTL `expiration`
 

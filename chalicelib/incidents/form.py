@@ -65,7 +65,7 @@ class Submission(NamedTuple):
     upload_ids: list[str]
 
 
-class _Checker:
+class FieldChecker:
     """Collects one message per form field."""
 
     def __init__(self) -> None:
@@ -117,7 +117,7 @@ class _Checker:
         return value
 
 
-def _local_moment(school: SchoolSettings, day_text, clock_text) -> datetime | None:
+def local_moment(school: SchoolSettings, day_text, clock_text) -> datetime | None:
     try:
         day = date.fromisoformat(day_text) if isinstance(day_text, str) and len(day_text) == 10 else None
         clock = time.fromisoformat(clock_text) if isinstance(clock_text, str) and len(clock_text) == 5 else None
@@ -130,7 +130,7 @@ def _local_moment(school: SchoolSettings, day_text, clock_text) -> datetime | No
 
 def parse_submission(data: dict, school: SchoolSettings, now: datetime) -> Submission:
     """Check everything a form sends; raise `InvalidInputError` with a message per field, or return a Submission."""
-    check = _Checker()
+    check = FieldChecker()
     for unknown in sorted(set(data) - FIELDS):
         check.fail(unknown, "This is not a field Lantern expects.")
 
@@ -183,7 +183,7 @@ def parse_submission(data: dict, school: SchoolSettings, now: datetime) -> Submi
                 if picked:
                     answers[question.id] = picked
 
-    occurred_at = _local_moment(school, data.get("date"), data.get("time"))
+    occurred_at = local_moment(school, data.get("date"), data.get("time"))
     if occurred_at is None:
         check.fail("date", "Enter the date and time of the incident, like 27/11/2026 and 10:30.")
         occurred_at = now
@@ -230,7 +230,7 @@ def parse_submission(data: dict, school: SchoolSettings, now: datetime) -> Submi
     )
 
 
-def _body_marks(check: _Checker, value) -> list[dict]:
+def _body_marks(check: FieldChecker, value) -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -256,13 +256,13 @@ def _body_marks(check: _Checker, value) -> list[dict]:
     return marks
 
 
-def _planner(check: _Checker, value, school: SchoolSettings, now: datetime) -> Planner | None:
+def _planner(check: FieldChecker, value, school: SchoolSettings, now: datetime) -> Planner | None:
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) - {"date", "time", "note"}:
         check.fail("planner-date", "The planner reminder could not be read. Choose its date and time again.")
         return None
-    due_at = _local_moment(school, value.get("date"), value.get("time"))
+    due_at = local_moment(school, value.get("date"), value.get("time"))
     note = check.text(value.get("note"), "planner-note", "Planner note", PLANNER_NOTE_MAX, required=False)
     if due_at is None:
         check.fail("planner-date", "Enter the date and time for your reminder.")

@@ -124,6 +124,16 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
         alerted_ids=[staff_id for staff_id in recipients if staff_id not in assigned_ids],
         agencies=submission.agencies,
         files=[FileRef(**item._asdict()) for item in attached],
+        state={
+            "categories": submission.categories,
+            "subcategories": submission.subcategories,
+            "answers": submission.answers,
+            "status": submission.status,
+            "concern_level": None,
+            "assigned_ids": assigned_ids,
+            "agencies": submission.agencies,
+            "tagged_ids": [],
+        },
     )
     pupils = [(submission.pupil_id, "subject")] + [(pid, "linked") for pid in submission.linked_pupil_ids]
     entry_key = f"{submission.occurred_at.isoformat()}#{incident_id}"
@@ -141,6 +151,9 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
                         incident_id=incident_id,
                         categories=submission.categories,
                         involvement=involvement,
+                        reference=reference,
+                        location=submission.location,
+                        status=submission.status,
                     )
                 )
             for staff_id, reason in recipients.items():
@@ -152,6 +165,8 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
                         reason=reason,
                         raised_by=reporter.staff_id,
                         categories=submission.categories,
+                        reference=reference,
+                        occurred_at=submission.occurred_at,
                     )
                 )
             if submission.planner:

@@ -1,0 +1,266 @@
+"""What leaders do to an incident: add actions, re-categorise, set a concern level, assign, change status, add
+agencies. Each is a new event (who, when, what, why) written in one transaction with the incident's current
+state and the pupils' chronology entries; what the member of staff wrote is never overwritten.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import access, notify, people
+from chalicelib.clock import utcnow
+from chalicelib.errors import ForbiddenError, InvalidInputError, LanternError
+from chalicelib.incidents import review
+from chalicelib.incidents.form import FieldChecker
+from chalicelib.log import logger
+from chalicelib.models import Alert, ChronologyEntry, Incident, IncidentEvent, PlannerReminder, Staff
+from chalicelib.settings import SchoolSettings
+
+ACTION_MAX = 5_000
+REASON_MAX = 1_000
+PROBLEM = "There is a problem. Nothing has been changed."
+
+
+class ChangedMeanwhileError(LanternError):
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("Someone else changed this incident a moment ago. Reload the page and try again.")
+
+
+def _fields(data: dict, known: set[str], check: FieldChecker, field_for: dict[str, str]) -> None:
+    for name in sorted(set(data) - known):
+        check.fail(field_for.get(name, name), "This is not a field Lantern expects.")
+
+
+def _date(check: FieldChecker, value, field: str, label: str, *, required: bool) -> str | None:
+    if value in (None, "") and not required:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat() if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        pass
+    check.fail(field, f"Enter the {label} as a date, like 27/11/2026.")
+    return None
+
+
+def add_action(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
+    check = FieldChecker()
+    _fields(data, {"text", "date", "tagged_ids", "follow_up"}, check, {"text": "action-text"})
+    text = check.text(data.get("text"), "action-text", "Action", ACTION_MAX, required=True)
+    when = _date(check, data.get("date"), "action-date", "date of the action", required=True)
+    today = utcnow().astimezone(school.zone).date()
+    if when and date.fromisoformat(when) > today:
+        check.fail("action-date", "The date of the action cannot be in the future.")
+    tagged = check.ids(data.get("tagged_ids"), "action-tagged", "staff to tag", 20)
+    follow_up = _date(check, data.get("follow_up"), "action-follow-up", "follow up date", required=False)
+    if follow_up and date.fromisoformat(follow_up) <= today:
+        check.fail("action-follow-up", "Choose a follow up date after today.")
+    details = {"text": text, "date": when, "tagged_ids": tagged, "follow_up": follow_up}
+    return _change(school, user, incident_id, "action", details, "", check, source)
+
+
+def recategorise(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
+    check = FieldChecker()
+    _fields(data, {"categories", "subcategories", "reason"}, check, {})
+    names = [c.name for c in school.categories]
+    message = "Choose at least one category and one sub-category for each."
+    categories = check.choices(data.get("categories"), "recategorise-categories", names, message)
+    raw = data.get("subcategories") if isinstance(data.get("subcategories"), dict) else {}
+    subcategories = {}
+    for name in categories:
+        chosen = check.choices(raw.get(name), "recategorise-categories", school.category(name).subcategories, message)
+        if not chosen:
+            check.fail("recategorise-categories", f"Choose at least one {name} sub-category.")
+        subcategories[name] = chosen
+    if not categories:
+        check.fail("recategorise-categories", message)
+    reason = check.text(data.get("reason"), "recategorise-reason", "Reason", REASON_MAX, required=True)
+    details = {"categories": categories, "subcategories": subcategories}
+    return _change(school, user, incident_id, "recategorised", details, reason, check, source)
+
+
+def set_concern_level(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
+    check = FieldChecker()
+    _fields(data, {"level", "reason"}, check, {})
+    level = check.one_of(data.get("level"), "concern-level", review.CONCERN_LEVELS, "Choose low, medium or high.")
+    reason = check.text(data.get("reason"), "concern-reason", "Reason", REASON_MAX, required=True)
+    return _change(school, user, incident_id, "concern level", {"level": level}, reason, check, source)
+
+
+def assign(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
+    check = FieldChecker()
+    _fields(data, {"assigned_ids", "reason"}, check, {})
+    assigned = check.ids(data.get("assigned_ids"), "assign-to", "people to assign", 10)
+    reason = check.text(data.get("reason"), "assign-reason", "Reason", REASON_MAX, required=False)
+    return _change(school, user, incident_id, "assigned", {"assigned_ids": assigned}, reason, check, source)
+
+
+def set_status(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
+    check = FieldChecker()
+    _fields(data, {"status", "decision", "reason"}, check, {})
+    status = check.one_of(data.get("status"), "status-status", ("Active", "Closed"), "Choose Active or Closed.")
+    closing = status == "Closed"
+    decision = check.text(data.get("decision"), "status-decision", "Decision", REASON_MAX, required=closing)
+    reason = check.text(data.get("reason"), "status-reason", "Reason", REASON_MAX, required=closing)
+    return _change(school, user, incident_id, "status", {"status": status, "decision": decision}, reason, check, source)
+
+
+def set_agencies(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
+    check = FieldChecker()
+    _fields(data, {"agencies"}, check, {})
+    agencies = check.choices(data.get("agencies"), "agencies", school.agencies, "Choose agencies from the list.")
+    return _change(school, user, incident_id, "agencies", {"agencies": agencies}, "", check, source)
+
+
+def _change(
+    school: SchoolSettings,
+    user: Staff,
+    incident_id: str,
+    kind: str,
+    details: dict,
+    reason: str,
+    check: FieldChecker,
+    source: dict,
+    now: datetime | None = None,
+) -> dict:
+    """Check the caller may act, apply one change in one transaction, alert who needs to know, return the page."""
+    now = now or utcnow()
+    incident, _ = review.load_for(school, user, incident_id, source, what=f"change ({kind})")
+    state = review.state_of(incident)
+    if not access.may_act(user.role, state, school):
+        review.audit.record(review.subject(incident_id), user.staff_id, f"refused: change ({kind})", source)
+        raise ForbiddenError("Only the leadership team can change this incident.")
+    if check.problems:
+        raise InvalidInputError(PROBLEM, check.problems)
+
+    staff = people.directory()
+    newly_alerted: dict[str, str] = {}
+    if kind == "action":
+        unknown = [i for i in details["tagged_ids"] if i not in staff]
+        if unknown:
+            raise InvalidInputError(PROBLEM, {"action-tagged": "Choose the staff to tag from the list."})
+        state["tagged_ids"] = list(dict.fromkeys(state["tagged_ids"] + details["tagged_ids"]))
+        newly_alerted = {i: "tagged in an action" for i in details["tagged_ids"] if i != user.staff_id}
+    elif kind == "recategorised":
+        state["categories"], state["subcategories"] = details["categories"], details["subcategories"]
+        questions = {q.id for name in details["categories"] for q in school.category(name).questions}
+        state["answers"] = {k: v for k, v in state["answers"].items() if k in questions}
+        # Whoever is assigned must be able to read it as it now is; if nobody can, the new categories' defaults.
+        kept = [i for i in state["assigned_ids"] if i in staff and access.may_act(staff[i].role, state, school)]
+        if not kept:
+            titles = {t for name in state["categories"] for t in school.category(name).assign_by_default}
+            kept = [i for i, m in staff.items() if m.title in titles and access.may_act(m.role, state, school)]
+            newly_alerted = {i: "assigned" for i in kept if i != user.staff_id}
+        state["assigned_ids"] = kept
+    elif kind == "concern level":
+        state["concern_level"] = details["level"]
+    elif kind == "assigned":
+        for staff_id in details["assigned_ids"]:
+            member = staff.get(staff_id)
+            if member is None or not access.may_act(member.role, state, school):
+                raise InvalidInputError(
+                    PROBLEM, {"assign-to": "Choose people from the leadership team who can read this incident."}
+                )
+        newly_alerted = {i: "assigned" for i in details["assigned_ids"] if i not in state["assigned_ids"]}
+        newly_alerted.pop(user.staff_id, None)
+        state["assigned_ids"] = details["assigned_ids"]
+    elif kind == "status":
+        state["status"] = details["status"]
+    elif kind == "agencies":
+        state["agencies"] = details["agencies"]
+
+    event_id = str(uuid.uuid4())
+    event = IncidentEvent(
+        incident_id=incident_id,
+        event=f"{now.isoformat()}#{event_id}",
+        event_id=event_id,
+        kind=kind,
+        actor_id=user.staff_id,
+        reason=reason,
+        details=details,
+    )
+    line = review.summary(kind, details, staff)
+    entry_key = f"{incident.occurred_at.isoformat()}#{incident_id}"
+    timeline_item = {"at": now.isoformat(), "kind": kind, "text": line, "by": user.name}
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.save(event, condition=IncidentEvent.event.does_not_exist())
+            transaction.update(incident, actions=[Incident.state.set(state)])  # version-checked
+            for pupil_id in [incident.pupil_id, *incident.linked_pupil_ids]:
+                transaction.update(
+                    ChronologyEntry(pupil_id=pupil_id, entry=entry_key),
+                    actions=[
+                        ChronologyEntry.categories.set(state["categories"]),
+                        ChronologyEntry.status.set(state["status"]),
+                        ChronologyEntry.timeline.set(ChronologyEntry.timeline.append([timeline_item])),
+                    ],
+                    condition=ChronologyEntry.entry.exists(),
+                )
+            for staff_id, why in newly_alerted.items():
+                transaction.save(
+                    Alert(
+                        staff_id=staff_id,
+                        alert=f"{now.isoformat()}#{incident_id}#{event_id}",
+                        incident_id=incident_id,
+                        reason=why,
+                        raised_by=user.staff_id,
+                        categories=state["categories"],
+                        reference=incident.reference,
+                        occurred_at=incident.occurred_at,
+                        action_id=event_id if kind == "action" else None,
+                        action_text=details["text"] if kind == "action" else None,
+                    )
+                )
+            if kind == "action" and details["follow_up"]:
+                due = datetime.combine(
+                    date.fromisoformat(details["follow_up"]), datetime.min.time(), tzinfo=school.zone
+                ) + timedelta(hours=8)
+                transaction.save(
+                    PlannerReminder(
+                        due_day=due.date().isoformat(),
+                        due=f"{due.isoformat()}#{incident_id}#{event_id}",
+                        staff_id=user.staff_id,
+                        incident_id=incident_id,
+                        note="Follow up the action you added",
+                    )
+                )
+    except TransactWriteError:
+        raise ChangedMeanwhileError() from None
+    review.audit.record(review.subject(incident_id), user.staff_id, f"changed: {kind}", source)
+    logger.info("incident changed", extra={"incident_id": incident_id, "kind": kind})
+    link = f"{school.url}/incident.html?id={incident_id}"
+    for staff_id, why in newly_alerted.items():
+        member = staff[staff_id]
+        try:
+            notify.send_email(
+                school,
+                member.email,
+                "incident_update",
+                name=member.name,
+                actor=user.name,
+                categories=" and ".join(state["categories"]),
+                reason=why,
+                reference=incident.reference,
+                link=link,
+            )
+        except Exception as error:  # noqa: BLE001 - the change is saved; the alert is on their dashboard
+            logger.error("alert email failed", extra={"incident_id": incident_id, "error": type(error).__name__})
+    try:
+        return review.review(school, user, incident_id, source)
+    except ForbiddenError:  # a leader escalated it beyond what they may read
+        return {
+            "limited": True,
+            "moved": True,
+            "message": "Saved. This incident is now with the people who deal with its new category: "
+            "you no longer have access to it.",
+            "incident": {"id": incident_id, "reference": incident.reference, "categories": state["categories"]},
+            "actions": [],
+            "may_act": False,
+            "viewers": None,
+        }
