@@ -44,3 +44,4 @@ user: venv ## Create a staff account on the running local stack: make user EMAIL
 bench: venv browser-deps ## Print the benchmarks' figures
 	$(PY) bench/cold_start.py
 	$(PY) bench/add_incident.py
+	$(PY) bench/review.py

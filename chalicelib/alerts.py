@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from chalicelib import people
 from chalicelib.models import Alert
 
 PAGE = 100
 
 
 def my_alerts(staff_id: str) -> dict:
-    """One Query of the newest alerts (plus the staff directory for names), unread first, newest first."""
+    """One Query of the newest alerts, unread first, each group newest first."""
     alerts = list(Alert.query(staff_id, scan_index_forward=False, limit=PAGE))
-    staff = people.directory()
-
-    def name(staff_id: str) -> str:
-        member = staff.get(staff_id)
-        return member.name if member else "A former member of staff"
 
     incidents = [a for a in alerts if a.reason != "tagged in an action"]
     incidents.sort(key=lambda a: a.read)  # stable: unread first, each group still newest first
@@ -27,7 +21,7 @@ def my_alerts(staff_id: str) -> dict:
                 "categories": list(a.categories),
                 "occurred_at": a.occurred_at.isoformat() if a.occurred_at else None,
                 "alerted_at": a.alert.split("#", 1)[0],
-                "raised_by": name(a.raised_by),
+                "raised_by": a.raised_by_name,
                 "reason": a.reason,
                 "read": a.read,
             }
@@ -39,7 +33,7 @@ def my_alerts(staff_id: str) -> dict:
                 "reference": a.reference,
                 "action_id": a.action_id,
                 "text": a.action_text or "",
-                "by": name(a.raised_by),
+                "by": a.raised_by_name,
                 "at": a.alert.split("#", 1)[0],
                 "read": a.read,
             }

@@ -247,6 +247,7 @@ class Alert(Model):
     incident_id = UnicodeAttribute()
     reason = UnicodeAttribute()  # "assigned", "alerted", "head of school" or "tagged in an action"
     raised_by = UnicodeAttribute()
+    raised_by_name = UnicodeAttribute(default="")  # kept here so "my alerts" is one Query
     categories = ListAttribute(of=UnicodeAttribute)
     read = BooleanAttribute(default=False)
     reference = UnicodeAttribute(default="")

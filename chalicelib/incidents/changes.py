@@ -210,6 +210,7 @@ def _change(
                         incident_id=incident_id,
                         reason=why,
                         raised_by=user.staff_id,
+                        raised_by_name=user.name,
                         categories=state["categories"],
                         reference=incident.reference,
                         occurred_at=incident.occurred_at,

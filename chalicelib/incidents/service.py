@@ -164,6 +164,7 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
                         incident_id=incident_id,
                         reason=reason,
                         raised_by=reporter.staff_id,
+                        raised_by_name=reporter.name,
                         categories=submission.categories,
                         reference=reference,
                         occurred_at=submission.occurred_at,
