@@ -15,7 +15,6 @@ import gzip
 import statistics
 import sys
 import tempfile
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +26,7 @@ def count_dynamodb_calls() -> None:
     import botocore.client
     from chalice.test import Client
 
+    from tests.functional.incident_data import submission
     from tests.helpers import Api, make_staff, session_cookie_for
     from tools import local_stack
     from tools.build_site import school_file
@@ -56,27 +56,13 @@ def count_dynamodb_calls() -> None:
 
     from app import app
 
-    body = {
-        "idempotency_key": str(uuid.uuid4()),
-        "pupil_id": pupils[0]["pupil_id"],
-        "linked_pupil_ids": [pupils[1]["pupil_id"], pupils[2]["pupil_id"]],
-        "categories": ["Safeguarding"],
-        "subcategories": {"Safeguarding": ["Neglect"]},
-        "answers": {},
-        "date": "2026-11-27",
-        "time": "10:30",
-        "day": "Friday",
-        "session": "Morning",
-        "location": "Classroom",
-        "account": "Invented account for the benchmark.",
-        "body_marks": [],
-        "status": "Active",
-        "assigned_ids": [],
-        "alerted_ids": [],
-        "agencies": [],
-        "planner": None,
-        "upload_ids": [],
-    }
+    body = submission(
+        {"ama": Pupil(pupil_id=pupils[0]["pupil_id"])},
+        linked_pupil_ids=[pupils[1]["pupil_id"], pupils[2]["pupil_id"]],
+        categories=["Safeguarding"],
+        subcategories={"Safeguarding": ["Neglect"]},
+        answers={},
+    )
     with Client(app, stage_name="api") as client:
         api = Api(client, session_cookie_for(teacher))
         api.get("/me")  # warm: the first request creates clients and reads settings

@@ -23,8 +23,8 @@ def main() -> None:
     import requests
     from chalice.test import Client
 
-    from tests.functional.incident_data import make_pupil, submission
-    from tests.helpers import Api, make_staff, session_cookie_for
+    from tests.functional.incident_data import make_people, submission
+    from tests.helpers import Api, session_cookie_for
     from tools import local_stack
     from tools.build_site import school_file
 
@@ -44,15 +44,7 @@ def main() -> None:
         requests.post(f"{running.endpoint}/moto-api/reset", timeout=10)
         school = local_stack.configure_school(str(school_file("themead")), "https://themead.bench", "lantern-bench-")
         local_stack.create_resources(school)
-        people = {
-            "teacher": make_staff("staff", email="t@themead.example.org", title="Class Teacher"),
-            "head": make_staff("head", email="h@themead.example.org", title="Head of School"),
-            "dsl": make_staff("dsl", email="d@themead.example.org", title="Designated Safeguarding Lead"),
-            "dht": make_staff("leader", email="l@themead.example.org", title="Deputy Head Teacher"),
-            "ama": make_pupil("Ama", "Boateng"),
-            "rory": make_pupil("Rory", "Campbell"),
-            "will": make_pupil("Will", "Cooper"),
-        }
+        people = make_people()
         with Client(app, stage_name="api") as client:
             teacher = Api(client, session_cookie_for(people["teacher"]))
             dsl = Api(client, session_cookie_for(people["dsl"]))

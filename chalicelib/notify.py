@@ -46,3 +46,16 @@ def send_email(school: SchoolSettings, to: str, template: str, **context) -> Non
         },
     )
     logger.info("email sent", extra={"template": template})
+
+
+def alert_by_email(school: SchoolSettings, recipients: list[tuple], template: str, incident_id: str, **context) -> None:
+    """Email each (member, reason) about an incident: who, what category, a link; never a pupil's name or account.
+
+    A failed email is logged, not raised: the change is saved and the alert is on their dashboard too.
+    """
+    link = f"{school.url}/incident.html?id={incident_id}"
+    for member, reason in recipients:
+        try:
+            send_email(school, member.email, template, name=member.name, reason=reason, link=link, **context)
+        except Exception as error:  # noqa: BLE001 - see above
+            logger.error("alert email failed", extra={"incident_id": incident_id, "error": type(error).__name__})

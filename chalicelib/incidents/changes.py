@@ -235,23 +235,15 @@ def _change(
         raise ChangedMeanwhileError() from None
     review.audit.record(review.subject(incident_id), user.staff_id, f"changed: {kind}", source)
     logger.info("incident changed", extra={"incident_id": incident_id, "kind": kind})
-    link = f"{school.url}/incident.html?id={incident_id}"
-    for staff_id, why in newly_alerted.items():
-        member = staff[staff_id]
-        try:
-            notify.send_email(
-                school,
-                member.email,
-                "incident_update",
-                name=member.name,
-                actor=user.name,
-                categories=" and ".join(state["categories"]),
-                reason=why,
-                reference=incident.reference,
-                link=link,
-            )
-        except Exception as error:  # noqa: BLE001 - the change is saved; the alert is on their dashboard
-            logger.error("alert email failed", extra={"incident_id": incident_id, "error": type(error).__name__})
+    notify.alert_by_email(
+        school,
+        [(staff[staff_id], why) for staff_id, why in newly_alerted.items()],
+        "incident_update",
+        incident_id,
+        actor=user.name,
+        categories=" and ".join(state["categories"]),
+        reference=incident.reference,
+    )
     try:
         return review.review(school, user, incident_id, source)
     except ForbiddenError:  # a leader escalated it beyond what they may read

@@ -187,7 +187,15 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
         ) from None
 
     logger.info("incident added", extra={"incident_id": incident_id, "recipients": len(recipients)})
-    _email_recipients(school, staff, reporter, recipients, incident)
+    notify.alert_by_email(
+        school,
+        [(staff[staff_id], reason) for staff_id, reason in recipients.items()],
+        "incident_alert",
+        incident_id,
+        reporter=reporter.name,
+        categories=" and ".join(incident.categories),
+        reference=reference,
+    )
     return {
         "reference": reference,
         "recorded_at": now.isoformat(),
@@ -246,28 +254,3 @@ def _explain(error: TransactWriteError, pupil_fields: list[str]) -> LanternError
             )
     logger.error("incident transaction cancelled", extra={"reasons": [r.code if r else None for r in reasons]})
     return LanternError("The incident could not be saved. Nothing has been saved yet: choose Try again.", status=503)
-
-
-def _email_recipients(
-    school: SchoolSettings, staff: dict[str, Staff], reporter: Staff, recipients: dict[str, str], incident: Incident
-) -> None:
-    """One email per recipient: who raised it, the category, a link. Never a pupil's name or the account."""
-    link = f"{school.url}/incident.html?id={incident.incident_id}"
-    for staff_id, reason in recipients.items():
-        member = staff[staff_id]
-        try:
-            notify.send_email(
-                school,
-                member.email,
-                "incident_alert",
-                name=member.name,
-                reporter=reporter.name,
-                categories=" and ".join(incident.categories),
-                reason=reason,
-                reference=incident.reference,
-                link=link,
-            )
-        except Exception as error:  # noqa: BLE001 - the incident is saved; the alert is on their dashboard too
-            logger.error(
-                "alert email failed", extra={"incident_id": incident.incident_id, "error": type(error).__name__}
-            )
