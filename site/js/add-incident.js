@@ -99,6 +99,10 @@ preventEnterSubmit(form);
 form.addEventListener("input", changed);
 form.addEventListener("change", changed);
 window.addEventListener("pagehide", () => saveDraft());
+window.addEventListener("lantern:logout", () => {
+  sent = true; // nothing more is saved: the draft goes with the session
+  clearTimeout(saveTimer);
+});
 
 const ROSTER_FAILED =
   "The names of pupils and staff could not be loaded, so the form cannot be sent yet. Reload the page to try again.";

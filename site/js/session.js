@@ -45,7 +45,9 @@ export async function requireUser() {
 export async function logout() {
   const { ok, status, data } = await api("POST", "/auth/logout");
   if (ok || status === 401) {
-    // An unsent incident draft must not outlive the session on a shared iPad.
+    // An unsent incident draft must not outlive the session on a shared iPad: tell the page to stop
+    // saving drafts (it saves on pagehide) before clearing them.
+    window.dispatchEvent(new Event("lantern:logout"));
     for (const key of Object.keys(sessionStorage)) {
       if (key.startsWith("lantern:")) sessionStorage.removeItem(key);
     }

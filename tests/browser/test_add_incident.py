@@ -20,11 +20,14 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.browser.conftest import TIMEOUT_MS
+
 pytestmark = pytest.mark.browser
 
 LONDON = ZoneInfo("Europe/London")
 ACCOUNT_LIMIT = 10_000
 INCIDENTS = r"/api/incidents$"
+SERVER_MS = TIMEOUT_MS  # waits on the server (a request, an upload, a page load) get the full 10 s on a busy machine
 SAFEGUARDING_TITLES = {"Designated Safeguarding Lead", "Deputy Designated Safeguarding Lead"}
 
 
@@ -139,8 +142,8 @@ def open_form(lantern, page, email: str) -> None:
     """Sign in as `email` (the first-time flow) and open Add Incident with the roster loaded."""
     lantern.first_sign_in(page, email)
     page.goto(f"{lantern.url}/add-incident.html")
-    expect(page.locator("#add-incident")).to_be_enabled()
-    expect(page.locator("#assign-to")).to_be_attached()  # the Assign to boxes come from the roster
+    expect(page.locator("#add-incident")).to_be_enabled(timeout=SERVER_MS)
+    expect(page.locator("#assign-to")).to_be_attached(timeout=SERVER_MS)  # the Assign to boxes come from the roster
 
 
 def watch_incident_posts(page) -> list:
@@ -310,7 +313,7 @@ def test_a_teacher_on_an_ipad_records_a_safeguarding_concern(lantern, storage, o
     upload = page.locator("#files-list > li")
     expect(upload).to_have_count(1)
     expect(upload.locator(".app-uploads__name")).to_contain_text("forearm.png")
-    expect(upload.locator(".app-uploads__state")).to_have_text("Uploaded")
+    expect(upload.locator(".app-uploads__state")).to_have_text("Uploaded", timeout=SERVER_MS)
     expect(upload.locator("progress")).to_have_js_property("value", 100)
     expect(page.locator("#files-status")).to_have_text("forearm.png uploaded")
 
@@ -333,7 +336,7 @@ def test_a_teacher_on_an_ipad_records_a_safeguarding_concern(lantern, storage, o
     # Add Incident, once: the receipt, with who was told.
     page.locator("#add-incident").click()
     receipt = page.locator("#receipt")
-    expect(receipt).to_be_visible()
+    expect(receipt).to_be_visible(timeout=SERVER_MS)
     expect(page.locator("#incident-form")).to_have_count(0)
     expect(receipt.get_by_role("heading", name="Incident added")).to_be_focused()
     reference = receipt.locator('[data-receipt="reference"]')
@@ -398,18 +401,18 @@ def test_a_double_tap_on_add_incident_adds_it_once(lantern, storage, page):
     fill_minimal_behaviour_incident(page, "Flo Morris (Year 2, Ash)", "Threw a chair in the lesson.")
 
     page.locator("#add-incident").dblclick()
-    expect(page.locator("#receipt")).to_be_visible()
+    expect(page.locator("#receipt")).to_be_visible(timeout=SERVER_MS)
     page.wait_for_timeout(500)  # time for a second request, if one was going to be sent
     assert len(storage.incidents_by(teacher)) == 1
-    assert len(posts) == 1
+    assert len(posts) == 1  # the page itself stopped the second tap (the server's idempotency is the backstop)
 
     # Two clicks in the same moment, as a shaky finger on a touch screen gives.
     page.locator("#add-another").click()
-    expect(page.locator("#add-incident")).to_be_enabled()
-    expect(page.locator("#assign-to")).to_be_attached()
+    expect(page.locator("#add-incident")).to_be_enabled(timeout=SERVER_MS)
+    expect(page.locator("#assign-to")).to_be_attached(timeout=SERVER_MS)
     fill_minimal_behaviour_incident(page, "Ava Price (Year 2, Ash)", "Pushed past another child on the stairs.")
     page.locator("#add-incident").evaluate("(button) => { button.click(); button.click(); }")
-    expect(page.locator("#receipt")).to_be_visible()
+    expect(page.locator("#receipt")).to_be_visible(timeout=SERVER_MS)
     page.wait_for_timeout(500)
     assert len(storage.incidents_by(teacher)) == 2
     assert len(posts) == 2
@@ -426,7 +429,7 @@ def test_a_dropped_connection_keeps_the_incident_and_try_again_adds_it_once(lant
     page.route("**/api/incidents", lambda route: route.abort())
     page.locator("#add-incident").click()
     notice = page.locator("#send-notice")
-    expect(notice).to_be_visible()
+    expect(notice).to_be_visible(timeout=SERVER_MS)
     expect(notice).to_be_focused()
     expect(notice).to_contain_text("Your incident has not been sent yet")
     expect(notice).to_contain_text("Nothing you typed has been lost")
@@ -442,7 +445,7 @@ def test_a_dropped_connection_keeps_the_incident_and_try_again_adds_it_once(lant
 
     page.unroute("**/api/incidents")
     page.locator("#send-retry").click()
-    expect(page.locator("#receipt")).to_be_visible()
+    expect(page.locator("#receipt")).to_be_visible(timeout=SERVER_MS)
     stored = storage.incidents_by(teacher)
     assert len(stored) == 1 and stored[0]["account"] == account
     assert len(posts) == 2
@@ -458,7 +461,7 @@ def test_a_form_sent_half_done_says_what_is_missing_and_stores_nothing(lantern, 
 
     page.locator("#add-incident").click()
     summary = page.locator(".app-error-summary")
-    expect(summary).to_be_visible()
+    expect(summary).to_be_visible(timeout=SERVER_MS)
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("There is a problem")
     links = summary.get_by_role("link")
@@ -479,8 +482,11 @@ def test_a_form_sent_half_done_says_what_is_missing_and_stores_nothing(lantern, 
     page.locator("#time").fill(future.strftime("%H:%M"))
     make_sure_of_session(page)
     page.locator("#add-incident").click()
-    expect(page.locator("#time-error")).to_contain_text("cannot be in the future")
-    expect(page.locator("#time")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#time-error")).to_contain_text("cannot be in the future", timeout=SERVER_MS)
+    # Date and time are one fieldset: the message is in it, and the fieldset is described by it.
+    when = page.locator("fieldset").filter(has=page.locator("#time"))
+    expect(when.locator("#time-error")).to_be_visible()
+    expect(when).to_have_attribute("aria-describedby", re.compile(r"(^| )time-error( |$)"))
     expect(page.locator("#pupil-error")).to_have_count(0)
     time_link = summary.get_by_role("link", name=re.compile("cannot be in the future"))
     expect(time_link).to_have_attribute("href", "#time")
@@ -509,8 +515,15 @@ def test_blank_screen_hides_everything_and_brings_it_back(lantern, page):
         [account_box["x"] + 5, max(5, min(763, account_box["y"] + 5))],
     )
     assert page.evaluate("document.getElementById('incident-form').closest('[inert]') !== null")
-    page.keyboard.press("Tab")  # the hidden page is out of reach of the keyboard too
-    assert page.evaluate("document.getElementById('blank-screen-overlay').contains(document.activeElement)")
+    # The hidden page is out of reach of the keyboard too: Tab finds nothing in it.
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "(() => { const el = document.activeElement;"
+            " return el === document.body || document.getElementById('blank-screen-overlay').contains(el)"
+            " ? null : el.id || el.outerHTML.slice(0, 80); })()"
+        )
+        assert focused is None, f"Tab reached {focused} behind the blank screen"
 
     page.locator("#blank-screen-return").click()
     expect(overlay).to_be_hidden()
@@ -527,9 +540,9 @@ def test_a_reloaded_page_offers_the_unsent_incident_back(lantern, page):
     page.wait_for_timeout(500)  # the draft is saved a moment after typing stops
 
     page.reload()
-    expect(page.locator("#add-incident")).to_be_enabled()
+    expect(page.locator("#add-incident")).to_be_enabled(timeout=SERVER_MS)
     notice = page.locator("#draft-notice")
-    expect(notice).to_be_visible()
+    expect(notice).to_be_visible(timeout=SERVER_MS)
     expect(notice).to_contain_text("You have an unsent incident")
     expect(page.locator("#account")).to_have_value("")
     page.locator("#draft-restore").click()
@@ -562,3 +575,34 @@ def test_on_a_phone_the_form_never_scrolls_sideways(lantern, open_page):
               .map((el) => el.id || el.className || el.tagName).slice(0, 10)"""
     )
     assert wide == [], wide
+
+
+# ---- Once bugs: Assign to defaults a leader may not read; a draft that outlived logging out ----
+
+
+def test_behaviour_and_safeguarding_together_can_be_added_as_lantern_ticks_them(lantern, page, problems):
+    problems.allow(r"status of 400", INCIDENTS)
+    open_form(lantern, page, lantern.emails("staff")[7])
+    fill_minimal_behaviour_incident(
+        page, "Megan Mitchell (Year 2, Ash)", "Hit another child; said they are hit at home."
+    )
+    page.locator('input[name="categories"][value="Safeguarding"]').check()
+    category_panel(page, "Safeguarding").get_by_label("Physical abuse", exact=True).check()
+
+    page.locator("#add-incident").click()  # Assign to left exactly as Lantern ticked it
+    expect(page.locator("#receipt, .app-error-summary")).to_be_visible(timeout=SERVER_MS)
+    summary = page.locator(".app-error-summary")
+    assert page.locator("#receipt").count() == 1, summary.inner_text() if summary.count() else ""
+
+
+def test_logging_out_leaves_no_unsent_incident_in_the_tab(lantern, page):
+    open_form(lantern, page, lantern.emails("leader")[1])
+    page.locator("#account").fill("A concern that must not stay on a shared iPad.")
+    page.wait_for_timeout(500)  # the draft is saved a moment after typing stops
+    assert page.evaluate("Object.keys(sessionStorage).some((key) => key.startsWith('lantern:'))")
+
+    page.locator("#logout").click()
+    expect(page).to_have_url(f"{lantern.url}/index.html")
+    expect(page.locator("#login-form")).to_be_visible()
+    left = page.evaluate("Object.keys(sessionStorage).filter((key) => key.startsWith('lantern:'))")
+    assert left == [], f"still in this tab after logging out: {left}"

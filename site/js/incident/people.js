@@ -34,6 +34,7 @@ export class AssignTo {
     this.form = form;
     this.status = document.getElementById("assign-to-status");
     this.defaults = new Map(settings.categories.map(({ name, assign_by_default }) => [name, new Set(assign_by_default)]));
+    this.readers = new Map(settings.categories.map(({ name, readable_by }) => [name, new Set(readable_by)]));
     this.onChange = onChange;
     this.touched = new Set();
     this.boxes = [];
@@ -55,6 +56,7 @@ export class AssignTo {
       const input = element("input", "app-checkboxes__input");
       Object.assign(input, { type: "checkbox", id, name: "assign-to", value: member.id });
       input.dataset.title = member.title || "";
+      input.dataset.role = member.role;
       const label = element("label", "app-checkboxes__label", staffLabel(member));
       label.htmlFor = id;
       item.append(input, label);
@@ -76,13 +78,17 @@ export class AssignTo {
 
   applyDefaults() {
     const titles = new Set();
-    for (const box of this.form.querySelectorAll('input[name="categories"]:checked')) {
-      for (const title of this.defaults.get(box.value) || []) titles.add(title);
+    const ticked = [...this.form.querySelectorAll('input[name="categories"]:checked')].map((box) => box.value);
+    for (const name of ticked) {
+      for (const title of this.defaults.get(name) || []) titles.add(title);
     }
+    // As the server does: only someone who may read every ticked category is assigned by default
+    // (a Deputy Head is not assigned a concern that is also Safeguarding).
+    const mayRead = (role) => ticked.every((name) => this.readers.get(name)?.has(role));
     let changed = false;
     for (const input of this.inputs()) {
       if (this.touched.has(input.value)) continue;
-      const wanted = titles.has(input.dataset.title);
+      const wanted = titles.has(input.dataset.title) && mayRead(input.dataset.role);
       if (input.checked !== wanted) {
         input.checked = wanted;
         changed = true;
