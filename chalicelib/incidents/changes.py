@@ -24,6 +24,13 @@ from chalicelib.settings import SchoolSettings
 ACTION_MAX = 5_000
 REASON_MAX = 1_000
 PROBLEM = "There is a problem. Nothing has been changed."
+UNCHANGED_FIELD = {
+    "recategorised": "recategorise-categories",
+    "concern level": "concern-level",
+    "assigned": "assign-to",
+    "status": "status-status",
+    "agencies": "agencies",
+}
 
 
 class ChangedMeanwhileError(LanternError):
@@ -140,6 +147,7 @@ def _change(
         raise InvalidInputError(PROBLEM, check.problems)
 
     staff = people.directory()
+    before = review.state_of(incident)
     newly_alerted: dict[str, str] = {}
     if kind == "action":
         unknown = [i for i in details["tagged_ids"] if i not in staff]
@@ -174,6 +182,11 @@ def _change(
         state["status"] = details["status"]
     elif kind == "agencies":
         state["agencies"] = details["agencies"]
+
+    if kind != "action" and state == before:
+        raise InvalidInputError(
+            PROBLEM, {UNCHANGED_FIELD[kind]: "This is already how it is. Nothing has been changed."}
+        )
 
     event_id = str(uuid.uuid4())
     event = IncidentEvent(

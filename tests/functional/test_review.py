@@ -251,3 +251,15 @@ def test_a_former_member_of_staff_still_shows_in_history(as_, people, behaviour)
     make_staff("leader", email="another.leader@themead.example.org", title="Deputy Head Teacher")
     page = as_("head").get(f"/incidents/{behaviour}").data
     assert page["incident"]["reporter"]["name"] == people["teacher"].name
+
+
+def test_a_change_that_changes_nothing_is_refused(as_, people, behaviour):
+    dht = as_("dht")
+    same = dht.post(
+        f"/incidents/{behaviour}/recategorise",
+        {"categories": ["Behaviour"], "subcategories": {"Behaviour": ["Disruption"]}, "reason": "Checking"},
+    )
+    assert same.status_code == 400 and "already how it is" in same.data["fields"]["recategorise-categories"]
+    assert dht.post(f"/incidents/{behaviour}/status", {"status": "Active"}).status_code == 400
+    history = dht.get(f"/incidents/{behaviour}").data["history"]
+    assert [h["kind"] for h in history] == ["added"]
