@@ -1,0 +1,89 @@
+// The review page (opened from alert emails): GET /api/incidents/<id>, drawn read-only, with the
+// forms to act on it for those who may. A record someone may not read, or that does not exist, gets
+// the same plain answer.
+
+import { api } from "./api.js";
+import { showPageError } from "./forms.js";
+import { enableLogout, requireUser } from "./session.js";
+import { showNoAccess } from "./review/dom.js";
+import { ManageForms } from "./review/manage.js";
+import { printedBy } from "./review/print.js";
+import { ReviewPage } from "./review/render.js";
+
+const settings = JSON.parse(document.getElementById("review-settings").textContent);
+const incidentId = new URLSearchParams(location.search).get("id") || "";
+const loading = document.getElementById("review-loading");
+
+function noAccess() {
+  showNoAccess({
+    heading: document.getElementById("review-heading"),
+    hide: [loading, document.getElementById("review"), document.getElementById("review-back")],
+  });
+}
+
+/** Show `notice` just after the part of the page that changed, and move focus to it. */
+function announceSaved(sectionId, message) {
+  const notice = document.getElementById("saved-notice");
+  const target = document.getElementById(sectionId);
+  const anchor = target?.querySelector("h2") || target;
+  if (anchor) anchor.after(notice);
+  notice.textContent = message;
+  notice.hidden = false;
+  notice.focus();
+}
+
+requireUser().then(async (me) => {
+  if (!me) {
+    loading.hidden = true;
+    return;
+  }
+  enableLogout(document.getElementById("logout"));
+  printedBy(me.user?.name, settings.time_zone);
+  if (!incidentId) {
+    noAccess();
+    return;
+  }
+
+  const { ok, status, data } = await api("GET", `/incidents/${encodeURIComponent(incidentId)}`);
+  if (status === 403 || status === 404) {
+    noAccess();
+    return;
+  }
+  if (status === 401) {
+    location.replace(`/index.html?next=${encodeURIComponent(location.pathname + location.search)}`);
+    return;
+  }
+  if (!ok) {
+    loading.hidden = true;
+    showPageError(data.error);
+    return;
+  }
+
+  const page = new ReviewPage({ settings, role: me.user?.role });
+  let manage = null;
+  const draw = (payload) => {
+    page.render(payload);
+    if (payload.may_act && !payload.limited && manage) manage.build(payload.choices || {});
+  };
+
+  manage = new ManageForms({
+    incidentId,
+    timeZone: settings.time_zone,
+    onSaved(payload, { name, section, message }) {
+      if (payload.moved) {
+        // Saved, but this person may no longer read the incident: say so, and show nothing more of it.
+        document.getElementById("review").hidden = true;
+        const moved = document.getElementById("review-moved-message");
+        moved.textContent = payload.message || "Saved. You no longer have access to this incident.";
+        document.getElementById("review-moved").hidden = false;
+        moved.focus();
+        return;
+      }
+      draw(payload);
+      if (payload.may_act && !payload.limited) manage.reset(name, payload.incident);
+      announceSaved(section, message);
+    },
+  });
+  draw(data);
+  if (data.may_act && !data.limited) manage.resetAll(data.incident);
+});
