@@ -31,6 +31,10 @@ ALLOWED_TYPES = {
     "text/plain": "plain text",
 }
 ALLOWED_LIST = "PDF, photo (JPEG, PNG, GIF, WebP, HEIC), Word document or plain text"
+# Uploads start tagged pending and are tagged attached when an incident takes them; the bucket's lifecycle rule
+# deletes what stays pending (a file removed from the form, a form never sent).
+STATE_TAG = "lantern-state"
+PENDING_TAGGING = f"<Tagging><TagSet><Tag><Key>{STATE_TAG}</Key><Value>pending</Value></Tag></TagSet></Tagging>"
 
 
 class UploadedFile(NamedTuple):
@@ -86,10 +90,11 @@ def start_upload(staff_id: str, name: str, content_type: str, size: int) -> dict
     post = aws.s3().generate_presigned_post(
         Bucket=files_bucket(),
         Key=_key(staff_id, upload_id),
-        Fields={"Content-Type": content_type, "x-amz-meta-name": stored_name},
+        Fields={"Content-Type": content_type, "x-amz-meta-name": stored_name, "tagging": PENDING_TAGGING},
         Conditions=[
             {"Content-Type": content_type},
             {"x-amz-meta-name": stored_name},
+            {"tagging": PENDING_TAGGING},
             ["content-length-range", 1, MAX_BYTES],
         ],
         ExpiresIn=UPLOAD_LIFETIME_SECONDS,
@@ -135,6 +140,9 @@ def check_upload(staff_id: str, upload_id: str) -> UploadedFile:
     if problem:
         client.delete_object(Bucket=files_bucket(), Key=key)
         raise InvalidInputError(problem, {"files": problem})
+    client.put_object_tagging(
+        Bucket=files_bucket(), Key=key, Tagging={"TagSet": [{"Key": STATE_TAG, "Value": "attached"}]}
+    )
     return UploadedFile(key=key, name=_safe_name(name), content_type=content_type, size=size)
 
 

@@ -246,14 +246,24 @@ class TestFiles:
         (attached,) = only_incident().files
         assert attached.name == "Arm photo.png" and attached.content_type == "image/png" and attached.size == len(PNG)
         assert attached.key == f"uploads/{people['teacher'].staff_id}/{upload_id}"
+        from chalicelib import aws, files
+
+        tags = aws.s3().get_object_tagging(Bucket=files.files_bucket(), Key=attached.key)["TagSet"]
+        assert tags == [{"Key": "lantern-state", "Value": "attached"}]  # kept by the lifecycle rule
 
     def test_the_presigned_post_limits_size_type_and_key(self, teacher):
+        from chalicelib import files
+
         start = teacher.post("/uploads", {"name": "note.pdf", "type": "application/pdf", "size": 1000})
         policy = json.loads(__import__("base64").b64decode(start.data["fields"]["policy"]))
         conditions = policy["conditions"]
         assert ["content-length-range", 1, 20 * 1024 * 1024] in conditions
         assert {"Content-Type": "application/pdf"} in conditions
         assert any(c.get("key", "").startswith("uploads/") for c in conditions if isinstance(c, dict))
+        # Uploads start tagged pending (the lifecycle rule deletes files never attached). moto ignores POST
+        # tagging, so the policy is what can be checked here.
+        assert {"tagging": files.PENDING_TAGGING} in conditions
+        assert start.data["fields"]["tagging"] == files.PENDING_TAGGING
 
     @pytest.mark.parametrize(
         ("name", "content_type", "size", "message"),
