@@ -9,7 +9,7 @@ PAGE = 100
 
 def my_alerts(staff_id: str) -> dict:
     """One Query of the newest alerts, unread first, each group newest first."""
-    alerts = list(Alert.query(staff_id, scan_index_forward=False, limit=PAGE))
+    alerts = list(Alert.query(staff_id, scan_index_forward=False, limit=PAGE, consistent_read=True))
 
     incidents = [a for a in alerts if a.reason != "tagged in an action"]
     incidents.sort(key=lambda a: a.read)  # stable: unread first, each group still newest first
@@ -46,7 +46,7 @@ def my_alerts(staff_id: str) -> dict:
 def mark_read(staff_id: str, incident_id: str) -> int:
     """Mark every alert of mine for one incident as read; return how many changed."""
     changed = 0
-    for alert in Alert.query(staff_id, filter_condition=Alert.incident_id == incident_id):
+    for alert in Alert.query(staff_id, filter_condition=Alert.incident_id == incident_id, consistent_read=True):
         if not alert.read:
             alert.update(actions=[Alert.read.set(True)])
             changed += 1

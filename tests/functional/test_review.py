@@ -263,3 +263,18 @@ def test_a_change_that_changes_nothing_is_refused(as_, people, behaviour):
     assert dht.post(f"/incidents/{behaviour}/status", {"status": "Active"}).status_code == 400
     history = dht.get(f"/incidents/{behaviour}").data["history"]
     assert [h["kind"] for h in history] == ["added"]
+
+
+def test_a_page_never_looks_empty_while_older_entries_exist(as_, people, behaviour):
+    """A leader's view skips a run of Safeguarding entries rather than saying nothing is recorded."""
+    for _ in range(3):
+        add(as_, people, safeguarding(people))
+    from chalicelib import chronology
+
+    original = chronology.PAGE_SIZE
+    chronology.PAGE_SIZE = 2
+    try:
+        page = as_("dht").get(f"/pupils/{people['ama'].pupil_id}/chronology").data
+    finally:
+        chronology.PAGE_SIZE = original
+    assert [e["categories"] for e in page["entries"] if e["kind"] == "incident"] == [["Behaviour"]]
