@@ -5,7 +5,7 @@ Served under /api (API Gateway stage `api`; the local server strips the prefix t
 
 from chalice import Chalice
 
-from chalicelib import __version__, alerts, chronology, files, people
+from chalicelib import __version__, alerts, chronology, files, people, roster_import
 from chalicelib.auth import accounts, sessions
 from chalicelib.errors import LanternError
 from chalicelib.incidents import changes, review
@@ -19,6 +19,7 @@ app = Chalice(app_name="lantern", configure_logs=False)
 routes = Routes(app)
 REPORTERS = frozenset({"staff", "leader", "dsl", "head"})  # everyone but admin adds incidents and gets alerts
 LEADERSHIP = frozenset({"leader", "dsl", "head"})  # chronologies; what each may read is decided in access.py
+ADMIN = frozenset({"admin"})  # staff, pupils and settings
 
 
 @app.middleware("http")
@@ -153,3 +154,16 @@ def pupil_chronology(call, pupil_id):
         date_to=query.get("to") or None,
         cursor=query.get("cursor") or None,
     )
+
+
+@routes.route("/admin/roster", methods=("POST",), allow=ADMIN)
+def import_roster(call):
+    """Import one roster CSV from the admin page: {"kind": "pupils"|"staff", "csv": "...", "full": bool}."""
+    upload = roster_import.read_upload(call.request.raw_body)
+    summary = roster_import.import_roster(
+        upload.kind, upload.csv, full=upload.full, actor_id=call.user.staff_id, source=call.source
+    )
+    school = current_school()
+    for member in summary.new_staff:
+        accounts.send_password_link(school, member)
+    return json_response(summary.as_dict(), 400 if summary.errors else 200)

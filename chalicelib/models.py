@@ -148,7 +148,7 @@ class Pupil(Model):
     eal = BooleanAttribute(default=False)
     looked_after = BooleanAttribute(default=False)
     cp_plan = BooleanAttribute(default=False)
-    roll = UnicodeAttribute(null=True, default="on")
+    roll = UnicodeAttribute(null=True, default_for_new="on")  # not filled in when a leaver is read
     on_roll = PupilRoll()
 
     @property

@@ -6,9 +6,11 @@ Fake credentials and a loopback endpoint are set before any client exists: no re
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +100,23 @@ def sent_emails(region: str) -> list:
     from moto.ses.models import ses_backends
 
     return list(ses_backends[ACCOUNT_ID][region].sent_messages)
+
+
+def connect(slug: str, *, to_aws: bool = False, state: Path | None = None) -> None:
+    """Point this process at a school's stack: the running `make run` (via its state file) or, with `to_aws`,
+    the deployed one, with the AWS credentials in the environment. For commands such as `make user`."""
+    from tools.build_site import school_file
+
+    settings_path = str(school_file(slug))
+    if to_aws:
+        os.environ.update(LANTERN_SETTINGS=settings_path, LANTERN_TABLE_PREFIX=f"lantern-{slug}-")
+        current_school.cache_clear()
+        os.environ.setdefault("AWS_DEFAULT_REGION", current_school().aws_region)
+        models.bind()
+        return
+    state = state or state_file(slug)
+    if not state.exists():
+        sys.exit(f"Lantern is not running locally for {slug}: start it with `make run SCHOOL={slug}` first.")
+    running = json.loads(state.read_text())
+    use_local_aws(running["endpoint"], running["region"])
+    configure_school(settings_path, running["url"], f"lantern-{slug}-")

@@ -9,27 +9,12 @@ AWS credentials in the environment.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 
 from chalicelib.auth import accounts
 from chalicelib.errors import LanternError
 from chalicelib.settings import ROLES, current_school
-from tools import build_site, local_stack
-
-
-def target_local(slug: str) -> None:
-    state = local_stack.state_file(slug)
-    if not state.exists():
-        sys.exit(f"Lantern is not running locally for {slug}: start it with `make run SCHOOL={slug}` first.")
-    running = json.loads(state.read_text())
-    local_stack.use_local_aws(running["endpoint"], running["region"])
-    local_stack.configure_school(str(build_site.school_file(slug)), running["url"], f"lantern-{slug}-")
-
-
-def target_aws(slug: str) -> None:
-    os.environ.update(LANTERN_SETTINGS=str(build_site.school_file(slug)), LANTERN_TABLE_PREFIX=f"lantern-{slug}-")
+from tools import local_stack
 
 
 def main() -> None:
@@ -45,7 +30,7 @@ def main() -> None:
         sys.exit(
             "Give the person's NAME and work EMAIL: make user EMAIL=sam.jones@school.org ROLE=staff NAME='Sam Jones'"
         )
-    (target_aws if args.aws else target_local)(args.school)
+    local_stack.connect(args.school, to_aws=args.aws)
     try:
         staff = accounts.create_staff(email=args.email, name=args.name, role=args.role, title=args.title)
     except LanternError as error:
