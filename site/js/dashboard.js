@@ -125,5 +125,6 @@ requireUser().then((me) => {
   enableLogout(document.getElementById("logout"));
   const role = me.user?.role;
   byId("find-pupil").hidden = !LEADERSHIP.has(role);
+  byId("import-roster").hidden = role !== "admin";
   if (role !== "admin") loadAlerts();
 });

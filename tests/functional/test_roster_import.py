@@ -410,3 +410,19 @@ def test_the_command_needs_a_file_and_a_running_stack(command, tmp_path, capsys)
     with pytest.raises(SystemExit) as stopped:
         import_roster.main(["--pupils", "x.csv", "--state", str(tmp_path / "none.json")])
     assert "make run SCHOOL=themead" in str(stopped.value)
+
+
+def test_the_admin_page_route_imports_a_file_and_refuses_a_broken_one(client, school):
+    from pathlib import Path
+
+    from tests.helpers import Api, make_staff, session_cookie_for
+
+    admin = Api(client, session_cookie_for(make_staff("admin", email="office@themead.example.org")))
+    good = admin.post("/admin/roster", {"kind": "pupils", "csv": Path("tests/data/pupils_sims.csv").read_text()})
+    assert good.status_code == 200, good.data
+    assert good.data["added"] == 6 and good.data["errors"] == []
+    bad = admin.post("/admin/roster", {"kind": "pupils", "csv": Path("tests/data/pupils_bad.csv").read_text()})
+    assert bad.status_code == 400 and bad.data["error"].startswith("The file has problems")
+    assert any(line.startswith("Line 3:") for line in bad.data["errors"])
+    dsl = Api(client, session_cookie_for(make_staff("dsl", email="dsl@themead.example.org")))
+    assert dsl.post("/admin/roster", {"kind": "pupils", "csv": "UPN\n"}).status_code == 403
