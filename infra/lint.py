@@ -1,0 +1,81 @@
+"""Linters over the packaged template: cfn-lint (always) and checkov (when installed; it cannot share .venv).
+
+Both read the SAM template as packaged, before CloudFormation's SAM transform: what the transform adds (the
+Lambda function, API Gateway stage and deployment) is checked by infra/checks.py and tests/infra instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKOV_VENV = ROOT / ".venv-checkov"
+
+# cfn-lint rules switched off, each with its reason. None is needed today; add one only with a reason.
+CFN_LINT_IGNORED: dict[str, str] = {}
+
+
+def cfn_lint(template: Path, region: str) -> list[str]:
+    """Every cfn-lint finding (errors, warnings and informational) for `region`, one line each."""
+    executable = Path(sys.executable).with_name("cfn-lint")
+    command = [str(executable)] if executable.exists() else [sys.executable, "-m", "cfnlint"]
+    command += ["--format", "parseable", "--include-checks", "I", "--regions", region]
+    if CFN_LINT_IGNORED:
+        command += ["--ignore-checks", *CFN_LINT_IGNORED]
+    result = subprocess.run(  # noqa: S603 - our venv's cfn-lint, fixed arguments
+        [*command, "--", str(template)], capture_output=True, text=True, check=False
+    )
+    findings = [line for line in result.stdout.splitlines() if line.strip()]
+    if result.returncode != 0 and not findings:
+        findings = [f"cfn-lint failed to run: {result.stderr.strip() or result.returncode}"]
+    return findings
+
+
+@dataclass
+class CheckovResult:
+    version: str = ""
+    passed: int = 0
+    failed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (check id, resource, reason)
+
+
+def find_checkov(given: str | None = None) -> str | None:
+    """checkov from --checkov, $CHECKOV, .venv-checkov (what `make plan` installs) or PATH; None if absent."""
+    for candidate in (given, os.environ.get("CHECKOV"), str(CHECKOV_VENV / "bin" / "checkov")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return shutil.which("checkov")
+
+
+def checkov(template: Path, executable: str) -> CheckovResult:
+    """Run checkov's CloudFormation checks offline (no Prisma Cloud download)."""
+    result = subprocess.run(  # noqa: S603 - a checkov the operator chose, fixed arguments
+        [executable, "-f", str(template), "--framework", "cloudformation", "--skip-download", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"},
+    )
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return CheckovResult(failed=[f"checkov failed to run: {(result.stderr or result.stdout).strip()[-500:]}"])
+    if isinstance(report, list):  # one report per framework
+        report = next((r for r in report if r.get("check_type") == "cloudformation"), report[0])
+    results = report.get("results", {})
+    summary = report.get("summary", {})
+    return CheckovResult(
+        version=summary.get("checkov_version", ""),
+        passed=summary.get("passed", 0),
+        failed=[f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in results.get("failed_checks", [])],
+        skipped=[
+            (c["check_id"], c["resource"], (c.get("check_result") or {}).get("suppress_comment", ""))
+            for c in results.get("skipped_checks", [])
+        ],
+    )

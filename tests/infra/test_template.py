@@ -1,0 +1,449 @@
+"""The packaged template, checked for what cfn-lint and checkov do not check: each expectation written out here,
+not derived from the code that generates the template."""
+
+from __future__ import annotations
+
+import copy
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chalicelib import security_headers
+from infra import checks
+from infra import template as merge
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Every table the app uses: keys, GSIs (key, projection, included attributes), TTL attribute.
+EXPECTED_TABLES = {
+    "staff": {
+        "keys": [("staff_id", "HASH")],
+        "indexes": {
+            "by-email": ("email", "KEYS_ONLY", None),
+            "directory": ("directory", "INCLUDE", {"name", "title", "role", "email"}),
+        },
+        "ttl": None,
+    },
+    "sessions": {
+        "keys": [("token_hash", "HASH")],
+        "indexes": {"by-staff": ("staff_id", "KEYS_ONLY", None)},
+        "ttl": "expires_at",
+    },
+    "password-links": {"keys": [("token_hash", "HASH")], "indexes": {}, "ttl": "expires_at"},
+    "pupils": {
+        "keys": [("pupil_id", "HASH")],
+        "indexes": {
+            "roll": ("roll", "INCLUDE", {"preferred_name", "first_name", "last_name", "year_group", "class_name"})
+        },
+        "ttl": None,
+    },
+    "incidents": {"keys": [("incident_id", "HASH")], "indexes": {}, "ttl": None},
+    "chronology": {"keys": [("pupil_id", "HASH"), ("entry", "RANGE")], "indexes": {}, "ttl": None},
+    "alerts": {"keys": [("staff_id", "HASH"), ("alert", "RANGE")], "indexes": {}, "ttl": None},
+    "planner": {"keys": [("due_day", "HASH"), ("due", "RANGE")], "indexes": {}, "ttl": None},
+    "incident-events": {"keys": [("incident_id", "HASH"), ("event", "RANGE")], "indexes": {}, "ttl": None},
+    "audit": {"keys": [("subject", "HASH"), ("entry", "RANGE")], "indexes": {}, "ttl": None},
+    "idempotency": {"keys": [("id", "HASH")], "indexes": {}, "ttl": "expiration"},
+}
+LOGICAL = {
+    "staff": "StaffTable",
+    "sessions": "SessionsTable",
+    "password-links": "PasswordLinksTable",
+    "pupils": "PupilsTable",
+    "incidents": "IncidentsTable",
+    "chronology": "ChronologyTable",
+    "alerts": "AlertsTable",
+    "planner": "PlannerTable",
+    "incident-events": "IncidentEventsTable",
+    "audit": "AuditTable",
+    "idempotency": "IdempotencyTable",
+}
+KEY_ARN = {"Fn::GetAtt": ["Key", "Arn"]}
+
+
+def resources(template, kind):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def statements(role):
+    return [s for policy in role["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+
+
+def test_the_template_is_sam_with_every_part_of_the_stack(template):
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    kinds = sorted({r["Type"] for r in template["Resources"].values()})
+    assert kinds == [
+        "AWS::CloudFront::Distribution",
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "AWS::DynamoDB::Table",
+        "AWS::IAM::Role",
+        "AWS::KMS::Alias",
+        "AWS::KMS::Key",
+        "AWS::Lambda::Permission",
+        "AWS::Logs::LogGroup",
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+        "AWS::SES::EmailIdentity",
+        "AWS::Serverless::Api",
+        "AWS::Serverless::Function",
+    ]
+    assert len(template["Resources"]) == 28
+
+
+def test_every_table_the_app_uses_with_its_keys_indexes_and_ttl(template):
+    tables = resources(template, "AWS::DynamoDB::Table")
+    assert set(tables) == set(LOGICAL.values())
+    for kind, expected in EXPECTED_TABLES.items():
+        p = tables[LOGICAL[kind]]["Properties"]
+        assert p["TableName"] == {"Fn::Sub": f"lantern-${{School}}-{kind}"}
+        assert [(k["AttributeName"], k["KeyType"]) for k in p["KeySchema"]] == expected["keys"]
+        indexes = {
+            i["IndexName"]: (
+                i["KeySchema"][0]["AttributeName"],
+                i["Projection"]["ProjectionType"],
+                set(i["Projection"]["NonKeyAttributes"]) if "NonKeyAttributes" in i["Projection"] else None,
+            )
+            for i in p.get("GlobalSecondaryIndexes", [])
+        }
+        assert indexes == expected["indexes"], kind
+        ttl = p.get("TimeToLiveSpecification")
+        assert (ttl["AttributeName"] if ttl and ttl["Enabled"] else None) == expected["ttl"], kind
+
+
+def test_every_table_keeps_its_data(template):
+    for name, table in resources(template, "AWS::DynamoDB::Table").items():
+        p = table["Properties"]
+        assert table["DeletionPolicy"] == "Retain" and table["UpdateReplacePolicy"] == "Retain", name
+        assert p["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+        assert p["DeletionProtectionEnabled"] is True, name
+        assert p["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY_ARN}, name
+        assert p["BillingMode"] == "PAY_PER_REQUEST", name
+
+
+def test_the_key_rotates_and_outlives_the_stack(template):
+    key = template["Resources"]["Key"]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain" and key["UpdateReplacePolicy"] == "Retain"
+    principals = [s["Principal"] for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert "*" not in principals and {"AWS": "*"} not in principals
+
+
+def test_every_bucket_is_private_versioned_encrypted_and_tls_only(template):
+    policies = {
+        p["Properties"]["Bucket"]["Ref"]: p["Properties"] for p in resources(template, "AWS::S3::BucketPolicy").values()
+    }
+    for name, bucket in resources(template, "AWS::S3::Bucket").items():
+        p = bucket["Properties"]
+        assert p["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, name
+        assert p["VersioningConfiguration"] == {"Status": "Enabled"}, name
+        assert p["BucketEncryption"]["ServerSideEncryptionConfiguration"], name
+        deny = [s for s in policies[name]["PolicyDocument"]["Statement"] if s["Sid"] == "DenyInsecureTransport"]
+        assert deny == [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [{"Fn::GetAtt": [name, "Arn"]}, {"Fn::Sub": f"${{{name}.Arn}}/*"}],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ], name
+
+
+def test_the_files_bucket(template):
+    bucket = template["Resources"]["FilesBucket"]
+    p = bucket["Properties"]
+    assert bucket["DeletionPolicy"] == "Retain" and bucket["UpdateReplacePolicy"] == "Retain"
+    rule = p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}
+    assert rule["BucketKeyEnabled"] is True  # one KMS request per object, not per request
+    assert p["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (cors,) = p["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["POST"]
+    assert cors["AllowedOrigins"] == [{"Fn::Sub": "https://${SchoolHost}"}]
+    assert "AllowedHeaders" not in cors  # the upload sends none of its own (a form post with progress)
+    rules = {r["Id"]: r for r in p["LifecycleConfiguration"]["Rules"]}
+    pending = rules["expire-uploads-never-attached"]
+    assert pending["TagFilters"] == [{"Key": "lantern-state", "Value": "pending"}]
+    assert pending["ExpirationInDays"] == 2
+    assert rules["expire-old-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] >= 30
+    policy = template["Resources"]["FilesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Effect"] for s in policy] == ["Deny", "Deny"]  # nobody is granted anything by the bucket policy
+    assert policy[1]["Condition"] == {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
+
+
+def test_the_pending_tag_is_the_one_the_app_writes():
+    from chalicelib import files
+
+    assert files.STATE_TAG == "lantern-state"
+    assert "<Key>lantern-state</Key><Value>pending</Value>" in files.PENDING_TAGGING
+
+
+def test_the_site_is_read_only_by_this_distribution(template):
+    site = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in site if s["Effect"] == "Allow"]
+    assert allows == [
+        {
+            "Sid": "CloudFrontReadsTheSite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": {"Fn::Sub": "${SiteBucket.Arn}/*"},
+            "Condition": {
+                "StringEquals": {
+                    "AWS:SourceArn": {
+                        "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"
+                    }
+                }
+            },
+        }
+    ]
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    origin = next(o for o in config["Origins"] if o["Id"] == "site")
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    oac = template["Resources"]["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert oac["SigningBehavior"] == "always" and oac["OriginAccessControlOriginType"] == "s3"
+
+
+def test_api_is_on_the_same_origin_under_api(template):
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == [{"Ref": "SchoolHost"}]
+    assert config["ViewerCertificate"] == {
+        "AcmCertificateArn": {"Ref": "CertificateArn"},
+        "SslSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+    }
+    assert "CustomErrorResponses" not in config  # they would turn the API's 403/404 JSON into pages
+    (api,) = config["CacheBehaviors"]
+    assert api["PathPattern"] == "/api/*"
+    assert api["ViewerProtocolPolicy"] == "https-only"
+    assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+    assert api["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
+    assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AllViewerExceptHostHeader
+    origin = next(o for o in config["Origins"] if o["Id"] == api["TargetOriginId"])
+    assert origin["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert "OriginPath" not in origin  # /api/... reaches the API's stage "api" as it is
+    assert origin["CustomOriginConfig"] == {
+        "OriginProtocolPolicy": "https-only",
+        "OriginSSLProtocols": ["TLSv1.2"],
+        "HTTPSPort": 443,
+    }
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "site" and default["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default["AllowedMethods"] == ["GET", "HEAD"]
+    rest_api = template["Resources"]["RestAPI"]["Properties"]
+    assert rest_api["StageName"] == "api"
+    assert rest_api["EndpointConfiguration"] == {"Type": "REGIONAL"}
+
+
+def test_the_headers_policy_is_chalicelib_security_headers(template):
+    policy = template["Resources"]["ResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    upload_origin = "https://${FilesBucket}.s3.${AWS::Region}.amazonaws.com"
+    assert merge.headers_from_policy_config(policy) == security_headers.security_headers(upload_origin)
+    security = policy["SecurityHeadersConfig"]
+    assert all(header["Override"] is True for header in security.values())
+    assert all(item["Override"] is True for item in policy["CustomHeadersConfig"]["Items"])
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    assert "connect-src 'self' https://${FilesBucket}.s3.${AWS::Region}.amazonaws.com;" in csp
+    assert csp.replace(upload_origin, "").replace("  ", " ") != csp  # the bucket is named, not a wildcard
+    assert len(csp) < 1783  # CloudFront's limit for a CSP
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    for behaviour in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "ResponseHeadersPolicy"}
+
+
+def test_the_headers_policy_follows_any_change_to_security_headers(monkeypatch):
+    changed = {**security_headers.SECURITY_HEADERS, "Permissions-Policy": "camera=()", "X-Frame-Options": "SAMEORIGIN"}
+    monkeypatch.setattr(security_headers, "SECURITY_HEADERS", changed)
+    policy = merge.response_headers_policy()["Properties"]["ResponseHeadersPolicyConfig"]
+    assert merge.headers_from_policy_config(policy) == security_headers.security_headers(merge.UPLOAD_ORIGIN)
+
+
+def test_the_browser_uploads_to_the_origin_the_csp_allows(monkeypatch):
+    """Deployed (no AWS_ENDPOINT_URL), the presigned POST goes to the files bucket's regional origin, which is what
+    the CDN's CSP connect-src allows; the global s3.amazonaws.com name would be refused by the CSP and, for a new
+    bucket outside us-east-1, redirected."""
+    from chalicelib import aws
+    from chalicelib.settings import current_school
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("LANTERN_SETTINGS", str(ROOT / "infra/schools/castlemeadtrowbridge.toml"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "not-used")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-used")
+    current_school.cache_clear()
+    aws.reset()
+    try:
+        url = aws.s3().generate_presigned_post(Bucket="lantern-x-filesbucket-abc", Key="uploads/a/b")["url"]
+    finally:
+        current_school.cache_clear()
+        aws.reset()
+    assert url == "https://lantern-x-filesbucket-abc.s3.eu-west-2.amazonaws.com/"
+
+
+def test_one_role_per_function_with_its_log_group_and_encrypted_environment(template):
+    functions = resources(template, "AWS::Serverless::Function")
+    roles = resources(template, "AWS::IAM::Role")
+    groups = {
+        g["Properties"]["LogGroupName"]["Fn::Sub"]: g for g in resources(template, "AWS::Logs::LogGroup").values()
+    }
+    seen = set()
+    for name, function in functions.items():
+        p = function["Properties"]
+        role = p["Role"]["Fn::GetAtt"][0]
+        assert role in roles and role not in seen, name
+        seen.add(role)
+        group = groups["/aws/lambda/" + p["FunctionName"]["Fn::Sub"]]
+        assert 30 <= group["Properties"]["RetentionInDays"] <= 731, name
+        assert group["Properties"]["KmsKeyId"] == KEY_ARN
+        assert group["DeletionPolicy"] == "Retain"
+        assert p["KmsKeyArn"] == KEY_ARN
+        assert "APIHandlerLogGroup" in function["DependsOn"]
+    assert set(functions) == {"APIHandler"}  # app.py has no scheduled function yet
+
+
+def test_the_function_finds_its_settings_tables_and_bucket(template, packaged):
+    p = template["Resources"]["APIHandler"]["Properties"]
+    variables = p["Environment"]["Variables"]
+    assert variables["LANTERN_SETTINGS"] == "chalicelib/school.toml"
+    assert variables["LANTERN_TABLE_PREFIX"] == {"Fn::Sub": "lantern-${School}-"}
+    assert variables["LANTERN_FILES_BUCKET"] == {"Ref": "FilesBucket"}
+    assert p["Handler"] == "app.app" and p["Runtime"] == "python3.11"
+    with zipfile.ZipFile(packaged.zip_path) as package:
+        names = set(package.namelist())
+        assert package.read("chalicelib/school.toml") == (ROOT / "infra/schools/castlemeadtrowbridge.toml").read_bytes()
+    assert "app.py" in names and "chalicelib/emails/set_password.txt" in names
+    assert not [n for n in names if n.startswith(("tests/", "tools/", "infra/", "templates/", "site/"))]
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") and n.startswith("chalicelib/")]
+    assert not (ROOT / "chalicelib" / "school.toml").exists()  # packaging never writes into the working tree
+
+
+def test_the_api_role_is_least_privilege(template):
+    role = template["Resources"]["APIHandlerRole"]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "lambda.amazonaws.com"
+    }
+    granted = statements(role)
+    for statement in granted:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not [a for a in actions if "*" in a], statement
+        for resource in statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]:
+            text = json.dumps(resource)
+            assert text != '"*"', statement
+            assert "*" not in text or resource == {"Fn::Sub": "${FilesBucket.Arn}/uploads/*"}, statement
+
+    dynamodb = {}
+    for statement in granted:
+        if statement["Action"][0].startswith("dynamodb:"):
+            for resource in (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            ):
+                dynamodb[json.dumps(resource)] = set(statement["Action"])
+    tables = {json.dumps({"Fn::GetAtt": [name, "Arn"]}) for name in LOGICAL.values()}
+    indexes = {
+        json.dumps({"Fn::Sub": f"${{{LOGICAL[kind]}.Arn}}/index/{index}"})
+        for kind, expected in EXPECTED_TABLES.items()
+        for index in expected["indexes"]
+    }
+    assert set(dynamodb) == tables | indexes  # exactly the tables and indexes, nothing else
+    assert all(actions == {"dynamodb:Query"} for key, actions in dynamodb.items() if key in indexes)
+    assert not [key for key, actions in dynamodb.items() if "dynamodb:Scan" in actions]
+    audit = dynamodb[json.dumps({"Fn::GetAtt": ["AuditTable", "Arn"]})]
+    events = dynamodb[json.dumps({"Fn::GetAtt": ["IncidentEventsTable", "Arn"]})]
+    assert audit == events == {"dynamodb:PutItem", "dynamodb:Query"}  # append-only, as DESIGN.md says
+    deleters = {key for key, actions in dynamodb.items() if "dynamodb:DeleteItem" in actions}
+    assert deleters == {
+        json.dumps({"Fn::GetAtt": [LOGICAL[k], "Arn"]}) for k in ("sessions", "password-links", "idempotency")
+    }
+
+    others = [s for s in granted if not s["Action"][0].startswith("dynamodb:")]
+    by_service = {(s["Action"] if isinstance(s["Action"], str) else s["Action"][0]).split(":")[0]: s for s in others}
+    assert set(by_service) == {"logs", "s3", "kms", "ses"}
+    assert by_service["logs"]["Resource"] == {"Fn::GetAtt": ["APIHandlerLogGroup", "Arn"]}
+    assert set(by_service["s3"]["Action"]) == {"s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:DeleteObject"}
+    assert by_service["s3"]["Resource"] == {"Fn::Sub": "${FilesBucket.Arn}/uploads/*"}
+    assert by_service["kms"]["Resource"] == KEY_ARN
+    assert by_service["ses"]["Action"] == "ses:SendEmail"
+    assert by_service["ses"]["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderDomain}"
+    }
+
+
+def test_api_gateway_throttles_every_method(template):
+    (settings,) = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert settings["ResourcePath"] == "/*" and settings["HttpMethod"] == "*"
+    assert 0 < settings["ThrottlingRateLimit"] <= 100 and 0 < settings["ThrottlingBurstLimit"] <= 200
+
+
+def test_the_email_identity_is_the_sending_domain_with_dkim(template):
+    identity = template["Resources"]["SesIdentity"]
+    assert identity["Properties"]["EmailIdentity"] == {"Ref": "SenderDomain"}
+    assert identity["Properties"]["DkimAttributes"] == {"SigningEnabled": True}
+    assert identity["Properties"]["DkimSigningAttributes"] == {"NextSigningKeyLength": "RSA_2048_BIT"}
+
+
+def test_lanterns_checks_pass_and_catch_what_they_are_for(template):
+    assert checks.problems(template) == []
+    broken = copy.deepcopy(template)
+    r = broken["Resources"]
+    r["AuditTable"]["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] = False
+    r["StaffTable"]["Properties"]["DeletionProtectionEnabled"] = False
+    del r["SessionsTable"]["Properties"]["SSESpecification"]["KMSMasterKeyId"]
+    r["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"].pop()
+    r["LogsBucket"]["Properties"]["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] = False
+    r["APIHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] = "dynamodb:*"
+    r["APIHandlerRole"]["Properties"]["Policies"][1]["PolicyDocument"]["Statement"][0]["Resource"] = "*"
+    r["APIHandlerLogGroup"]["Properties"].pop("RetentionInDays")
+    r["RestAPI"]["Properties"].pop("MethodSettings")
+    r["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"][0]["ViewerProtocolPolicy"] = "allow-all"
+    r["ResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"].pop("FrameOptions")
+    found = "\n".join(checks.problems(broken))
+    for expected in (
+        "AuditTable: point-in-time recovery is off",
+        "StaffTable: deletion protection is off",
+        "SessionsTable: not encrypted with the school's KMS key",
+        "SiteBucket: its bucket policy does not refuse requests without TLS",
+        "LogsBucket: public access is not blocked in full",
+        "wildcard action 'dynamodb:*'",
+        "wildcard resource '*'",
+        "APIHandler: needs a log group",
+        "RestAPI: no throttling",
+        "/api/*: serves plain HTTP",
+        "ResponseHeadersPolicy: differs from chalicelib/security_headers.py",
+    ):
+        assert expected in found
+
+
+def test_every_checkov_skip_has_a_reason(template):
+    skips = [
+        (name, skip)
+        for name, resource in template["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips and all(len(skip["comment"]) > 40 for _, skip in skips)
+
+
+def test_a_scheduled_function_without_its_own_role_stops_the_build(tmp_path, packaged):
+    """Chalice would give a new @app.schedule function the placeholder role: packaging refuses, naming it."""
+    import shutil
+
+    from infra import build
+
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("chalicelib", ".chalice"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "deployments"))
+    shutil.copy2(ROOT / "requirements.txt", root)
+    app = (ROOT / "app.py").read_text() + '\n\n@app.schedule("rate(1 day)")\ndef tidy_up(event):\n    return None\n'
+    (root / "app.py").write_text(app)
+    with pytest.raises(build.BuildError, match="no role of their own in infra/stack.yaml: TidyUp"):
+        build.package(packaged.target, tmp_path / "work", site=packaged.site, root=root)
