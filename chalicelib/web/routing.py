@@ -67,10 +67,13 @@ class Call:
 
     @property
     def source(self) -> dict[str, str]:
+        """Where a request came from, for the audit. Behind CloudFront, API Gateway's source is CloudFront itself:
+        the viewer's address arrives in CloudFront-Viewer-Address ("ip:port"), forwarded on /api/*."""
         context = self.request.context or {}
         identity = context.get("identity") or {}
+        viewer = self.request.headers.get("cloudfront-viewer-address") or ""
         return {
-            "ip": identity.get("sourceIp") or "",
+            "ip": (viewer.rsplit(":", 1)[0] if viewer else identity.get("sourceIp") or "")[:64],
             "user_agent": (self.request.headers.get("user-agent") or "")[:300],
         }
 

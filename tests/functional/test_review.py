@@ -240,10 +240,15 @@ def test_no_route_edits_or_deletes_audit_entries(as_, people, concern):
 
 def test_every_read_and_change_is_audited_with_where_from(as_, people, behaviour):
     dht = as_("dht")
-    dht.get(f"/incidents/{behaviour}", headers={"user-agent": "iPad Safari"})
+    dht.get(
+        f"/incidents/{behaviour}",
+        headers={"user-agent": "iPad Safari", "cloudfront-viewer-address": "203.0.113.7:51234"},
+    )
     dht.post(f"/incidents/{behaviour}/agencies", {"agencies": ["Police"]})
-    actions = [(e.actor_id, e.action, e.user_agent) for e in AuditEntry.query(f"incident#{behaviour}")]
+    entries = list(AuditEntry.query(f"incident#{behaviour}"))
+    actions = [(e.actor_id, e.action, e.user_agent) for e in entries]
     assert (people["dht"].staff_id, "viewed the incident", "iPad Safari") in actions
+    assert "203.0.113.7" in [e.ip for e in entries]  # the viewer, not CloudFront
     assert any(a == "changed: agencies" for _, a, _ in actions)
 
 
