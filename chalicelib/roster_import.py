@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from typing import NamedTuple
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidInputError
 from chalicelib.settings import ROLE_LABELS, ROLES
-from chalicelib.validation import EMAIL_PATTERN
+from chalicelib.validation import EMAIL_PATTERN, read_json_object
 
 MAX_BYTES = 2 * 1024 * 1024  # of CSV text, UTF-8
 MAX_ROWS = 5000
@@ -579,12 +578,7 @@ def read_upload(raw: bytes | str | None) -> Upload:
         raise InvalidInputError(
             f"The file is too large: Lantern takes at most {MAX_BYTES // 1024 // 1024} MB in one file.", status=413
         )
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("The request could not be read. Reload the page and try again.") from None
-    if not isinstance(data, dict):
-        raise InvalidInputError("The request could not be read. Reload the page and try again.")
+    data = read_json_object(raw, max_bytes=MAX_REQUEST_BYTES)
     problems = {name: "This is not a field Lantern expects." for name in data if name not in ("kind", "csv", "full")}
     kind, text, full = data.get("kind"), data.get("csv"), data.get("full", False)
     if kind not in KINDS:

@@ -26,11 +26,11 @@ class Text(NamedTuple):
     email: bool = False
 
 
-def read_json_object(raw: bytes | str | None) -> dict:
+def read_json_object(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES) -> dict:
     """Parse a request body that must be one JSON object, or raise `InvalidInputError`."""
     if raw is None or raw in (b"", ""):
         raise InvalidInputError("The request was empty. Fill in the form and try again.")
-    if len(raw) > MAX_BODY_BYTES:
+    if len(raw) > max_bytes:
         raise InvalidInputError("The request is too large.", status=413)
     try:
         data = json.loads(raw)
