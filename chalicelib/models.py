@@ -8,6 +8,7 @@ Tables are bound to their names on first use (`bind`), never at import: importin
 from __future__ import annotations
 
 import os
+from datetime import UTC
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -272,6 +273,19 @@ class PlannerReminder(Model):
     incident_id = UnicodeAttribute()
     note = UnicodeAttribute(default="")
     sent = BooleanAttribute(default=False)
+
+    @classmethod
+    def due_for(cls, due_at, staff_id: str, incident_id: str, note: str, key: str) -> PlannerReminder:
+        """A reminder due at `due_at` (converted to UTC, as the keys need); `key` makes the sort key unique."""
+
+        due = due_at.astimezone(UTC)
+        return cls(
+            due_day=due.date().isoformat(),
+            due=f"{due.isoformat()}#{key}",
+            staff_id=staff_id,
+            incident_id=incident_id,
+            note=note,
+        )
 
 
 class IncidentEvent(Model):

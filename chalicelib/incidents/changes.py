@@ -6,7 +6,7 @@ state and the pupils' chronology entries; what the member of staff wrote is neve
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -16,7 +16,7 @@ from chalicelib import access, notify, people
 from chalicelib.clock import utcnow
 from chalicelib.errors import ForbiddenError, InvalidInputError, LanternError
 from chalicelib.incidents import review
-from chalicelib.incidents.form import FieldChecker
+from chalicelib.incidents.form import FieldChecker, local_moment
 from chalicelib.log import logger
 from chalicelib.models import Alert, ChronologyEntry, Incident, IncidentEvent, PlannerReminder, Staff
 from chalicelib.settings import SchoolSettings
@@ -24,6 +24,7 @@ from chalicelib.settings import SchoolSettings
 ACTION_MAX = 5_000
 REASON_MAX = 1_000
 PROBLEM = "There is a problem. Nothing has been changed."
+FOLLOW_UP_TIME = "08:00"  # a follow-up reminder arrives at the start of the school day
 UNCHANGED_FIELD = {
     "recategorised": "recategorise-categories",
     "concern level": "concern-level",
@@ -232,18 +233,10 @@ def _change(
                     )
                 )
             if kind == "action" and details["follow_up"]:
-                due = datetime.combine(
-                    date.fromisoformat(details["follow_up"]), datetime.min.time(), tzinfo=school.zone
-                ) + timedelta(hours=8)
-                transaction.save(
-                    PlannerReminder(
-                        due_day=due.date().isoformat(),
-                        due=f"{due.isoformat()}#{incident_id}#{event_id}",
-                        staff_id=user.staff_id,
-                        incident_id=incident_id,
-                        note="Follow up the action you added",
-                    )
-                )
+                due = local_moment(school, details["follow_up"], FOLLOW_UP_TIME)  # in UTC, as the keys need
+                note = "Follow up the action you added"
+                key = f"{incident_id}#{event_id}"
+                transaction.save(PlannerReminder.due_for(due, user.staff_id, incident_id, note, key=key))
     except TransactWriteError:
         raise ChangedMeanwhileError() from None
     review.audit.record(review.subject(incident_id), user.staff_id, f"changed: {kind}", source)

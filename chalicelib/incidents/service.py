@@ -171,14 +171,10 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
                     )
                 )
             if submission.planner:
-                due = submission.planner.due_at
+                planner = submission.planner
                 transaction.save(
-                    PlannerReminder(
-                        due_day=due.date().isoformat(),
-                        due=f"{due.isoformat()}#{incident_id}",
-                        staff_id=reporter.staff_id,
-                        incident_id=incident_id,
-                        note=submission.planner.note,
+                    PlannerReminder.due_for(
+                        planner.due_at, reporter.staff_id, incident_id, planner.note, key=incident_id
                     )
                 )
     except TransactWriteError as error:

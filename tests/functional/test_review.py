@@ -283,3 +283,15 @@ def test_a_page_never_looks_empty_while_older_entries_exist(as_, people, behavio
     finally:
         chronology.PAGE_SIZE = original
     assert [e["categories"] for e in page["entries"] if e["kind"] == "incident"] == [["Behaviour"]]
+
+
+def test_a_follow_up_date_goes_to_the_actors_planner_in_utc(as_, people, behaviour):
+    from chalicelib.models import PlannerReminder
+
+    response = as_("dht").post(
+        f"/incidents/{behaviour}/actions", {"text": "Check in.", "date": "2026-11-27", "follow_up": "2099-07-01"}
+    )
+    assert response.status_code == 200, response.data
+    (reminder,) = [r for r in PlannerReminder.scan() if r.staff_id == people["dht"].staff_id]
+    assert reminder.due_day == "2099-07-01"
+    assert reminder.due.startswith("2099-07-01T07:00:00+00:00#")  # 08:00 in London (BST) is 07:00 UTC
