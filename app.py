@@ -5,7 +5,7 @@ Served under /api (API Gateway stage `api`; the local server strips the prefix t
 
 from chalice import Chalice
 
-from chalicelib import __version__, alerts, chronology, files, people, roster_import
+from chalicelib import __version__, alerts, chronology, digest, files, outbox, people, planner, reminders, roster_import
 from chalicelib.auth import accounts, sessions
 from chalicelib.errors import LanternError
 from chalicelib.incidents import changes, review
@@ -83,7 +83,7 @@ def set_password(call):
 @routes.route("/roster", allow=REPORTERS)
 def roster(call):
     """The Student, Linked Student/s, Alert and Assign to lists, fetched once per form."""
-    return {"pupils": people.roster(), "staff": [people.public_entry(m) for m in people.directory().values()]}
+    return {"pupils": people.roster(), "staff": [people.public_entry(m) for m in people.alertable(people.directory())]}
 
 
 @routes.route("/uploads", methods=("POST",), allow=REPORTERS)
@@ -102,7 +102,9 @@ def add_incident(call):
 
 @routes.route("/alerts", allow=REPORTERS)
 def my_alerts(call):
-    return alerts.my_alerts(call.user.staff_id)
+    """Every unread alert and open action however old, reminders now due, and a page of read alerts."""
+    query = call.request.query_params or {}
+    return alerts.my_alerts(current_school(), call.user.staff_id, cursor=query.get("cursor") or None)
 
 
 @routes.route("/alerts/read", methods=("POST",), allow=REPORTERS)
@@ -119,6 +121,13 @@ def review_incident(call, incident_id):
 @routes.route("/incidents/{incident_id}/files/{index}", allow=REPORTERS)
 def download_file(call, incident_id, index):
     return review.file_link(current_school(), call.user, incident_id, index, call.source)
+
+
+@routes.route("/incidents/{incident_id}/actions/{action_id}/done", methods=("POST",), allow=REPORTERS)
+def complete_action(call, incident_id, action_id):
+    """Mark an action done, with a short note: those it was given to, or the leadership team."""
+    body = read_json_object(call.request.raw_body)
+    return changes.complete_action(current_school(), call.user, incident_id, action_id, body, call.source)
 
 
 CHANGES = {
@@ -156,6 +165,29 @@ def pupil_chronology(call, pupil_id):
     )
 
 
+@routes.route("/planner", allow=REPORTERS)
+def my_planner(call):
+    return planner.my_planner(current_school(), call.user)
+
+
+@routes.route("/planner", methods=("POST",), allow=REPORTERS)
+def add_reminder(call):
+    body = read_json_object(call.request.raw_body)
+    return json_response(planner.add(current_school(), call.user, body, call.source), 201)
+
+
+@routes.route("/planner/change", methods=("POST",), allow=REPORTERS)
+def change_reminder(call):
+    body = read_json_object(call.request.raw_body)
+    return planner.change(current_school(), call.user, body, call.source)
+
+
+@routes.route("/planner/delete", methods=("POST",), allow=REPORTERS)
+def delete_reminder(call):
+    body = read_json_object(call.request.raw_body)
+    return planner.delete(call.user, body)
+
+
 @routes.route("/admin/roster", methods=("POST",), allow=ADMIN)
 def import_roster(call):
     """Import one roster CSV from the admin page: {"kind": "pupils"|"staff", "csv": "...", "full": bool}."""
@@ -167,3 +199,32 @@ def import_roster(call):
     for member in summary.new_staff:
         accounts.send_password_link(school, member)
     return json_response(summary.as_dict(), 400 if summary.errors else 200)
+
+
+# --- Follow-up that nothing slips through: the outbox and the scheduled jobs ------------------------------------
+# The stream's ARN is a placeholder here: the merge template (infra/template.py) puts the outbox table's stream in.
+OUTBOX_STREAM = "arn:aws:dynamodb:eu-west-2:000000000000:table/lantern-outbox/stream/placeholder"
+
+
+@app.on_dynamodb_record(stream_arn=OUTBOX_STREAM, batch_size=10, starting_position="TRIM_HORIZON", name="send_outbox")
+def send_outbox(event):
+    """Send each email as soon as its outbox item is written (the DynamoDB stream of the outbox table)."""
+    return outbox.handle_stream(current_school(), event.to_dict())
+
+
+@app.schedule("rate(1 minute)", name="queue_due_reminders")
+def queue_due_reminders(event):
+    """Hand every planner reminder now due (and any missed while this was down) to the outbox, once."""
+    reminders.queue_due(current_school())
+
+
+@app.schedule("rate(2 minutes)", name="sweep_outbox")
+def sweep_outbox(event):
+    """The backstop: retry emails whose sending failed or was cut short; park those that keep failing."""
+    outbox.sweep(current_school())
+
+
+@app.schedule("rate(5 minutes)", name="send_daily_digest")
+def send_daily_digest(event):
+    """Once a school day, at the school's chosen time: the DSL team's and leaders' digest of open work."""
+    digest.send_if_due(current_school())

@@ -5,6 +5,7 @@
   (school settings: Safeguarding is DSL and Head only).
 - Anyone alerted to or assigned an incident reads it.
 - Someone tagged only in an action sees that action (and the incident's reference), nothing else.
+- Admins are never alerted, tagged or assigned: they read no records.
 - Acting (actions, re-categorising, assigning, status, concern level, agencies) needs a leadership role that
   may read the incident's categories.
 
@@ -42,6 +43,11 @@ def incident_access(staff_id: str, role: str, state: dict, alerted_ids: list[str
     if staff_id in state.get("tagged_ids", []):
         return TAGGED_ONLY
     return NONE
+
+
+def may_be_alerted(role: str) -> bool:
+    """May someone of this role be alerted to, tagged in or assigned an incident? Everyone who reads records."""
+    return role != "admin"
 
 
 def may_act(role: str, state: dict, school: SchoolSettings) -> bool:

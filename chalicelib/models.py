@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -176,11 +176,24 @@ class FileRef(MapAttribute):
     size = NumberAttribute()
 
 
+class IncidentsOpen(GlobalSecondaryIndex):
+    """GSI `open`, sparse. PK: `open` = "open" while the incident's status is Active; SK: `recorded_at` → open
+    incidents oldest first (the daily digest), one Query."""
+
+    class Meta:
+        index_name = "open"
+        projection = IncludeProjection(["reference", "state", "occurred_at"])
+
+    open = UnicodeAttribute(hash_key=True)
+    recorded_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Incident(Model):
     """A concern as the member of staff recorded it. Append-only: nothing later overwrites what they wrote.
 
-    Table `<prefix>incidents`. PK: `incident_id` (random UUID) → incident by id (the review page).
-    Times are UTC; `day` and `session` are as the reporter confirmed them.
+    Table `<prefix>incidents`. PK: `incident_id` (a UUID made from the reporter and the form's idempotency key, so
+    a retried submission can only meet the incident it already added) → incident by id (the review page). Sparse
+    GSI `open` lists open incidents. Times are UTC; `day` and `session` are as the reporter confirmed them.
     """
 
     class Meta:
@@ -209,7 +222,9 @@ class Incident(Model):
     # What leaders have made of it since: categories, subcategories, answers, status, concern_level,
     # assigned_ids, agencies, tagged_ids. Each change is also an IncidentEvent; the fields above never change.
     state = MapAttribute()
+    open = UnicodeAttribute(null=True)  # "open" while the status is Active (GSI `open`)
     version = VersionAttribute()
+    open_incidents = IncidentsOpen()
 
 
 class ChronologyEntry(Model):
@@ -234,10 +249,25 @@ class ChronologyEntry(Model):
     timeline = ListAttribute(of=MapAttribute, default=list)
 
 
-class Alert(Model):
-    """Someone was alerted to, or assigned, an incident.
+class OpenWork(GlobalSecondaryIndex):
+    """GSI `open-work`, sparse. PK: `open_work` = "open" while an alert is unread or an action is not done;
+    SK: `open_key` = `<staff_id>#<alert SK>` → one person's open work (begins_with), whatever the history's size;
+    the whole school's (the daily digest: unread for days, actions past their follow-up date), one Query."""
 
-    Table `<prefix>alerts`. PK: `staff_id`; SK: `alert` = `<recorded_at ISO UTC>#<incident_id>` → my alerts.
+    class Meta:
+        index_name = "open-work"
+        projection = AllProjection()
+
+    open_work = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)
+
+
+class Alert(Model):
+    """Someone was alerted to, or assigned, an incident, or given an action to do.
+
+    Table `<prefix>alerts`. PK: `staff_id`; SK: `alert` = `<recorded_at ISO UTC>#<incident_id>[#<event_id>]` →
+    my alerts, newest first, paged (the read ones). GSI `open-work` holds only what is still to do: unread
+    alerts and actions not done (an action stays open after it is read, until someone marks it done).
     """
 
     class Meta:
@@ -255,13 +285,42 @@ class Alert(Model):
     occurred_at = UTCDateTimeAttribute(null=True)
     action_id = UnicodeAttribute(null=True)  # set when tagged in an action
     action_text = UnicodeAttribute(null=True)
+    follow_up = UnicodeAttribute(null=True)  # the action's "Follow up by" date, YYYY-MM-DD (school time)
+    pupil_id = UnicodeAttribute(null=True)  # whom an action is about: named in the app, never in email
+    done_at = UTCDateTimeAttribute(null=True)  # when the action was marked done (by anyone it was given to)
+    open_work = UnicodeAttribute(null=True)  # "open" while unread or, for an action, not done
+    open_key = UnicodeAttribute(null=True)
+    open_items = OpenWork()
+
+    def open_up(self) -> Alert:
+        """Put this alert in its owner's open work (a new alert, or an action not yet done)."""
+        self.open_work, self.open_key = "open", f"{self.staff_id}#{self.alert}"
+        return self
+
+    @property
+    def is_action(self) -> bool:
+        return self.action_id is not None
+
+
+class PlannerByOwner(GlobalSecondaryIndex):
+    """GSI `by-owner`. PK: `staff_id`; SK: `due` → one person's planner in time order (My planner)."""
+
+    class Meta:
+        index_name = "by-owner"
+        projection = AllProjection()
+
+    staff_id = UnicodeAttribute(hash_key=True)
+    due = UnicodeAttribute(range_key=True)
 
 
 class PlannerReminder(Model):
-    """A reporter's own reminder to follow a concern up, emailed when due.
+    """A reminder emailed to its owner when due: one they set ("Add to planner", My planner) or an action's
+    follow-up (kind "follow-up", for the action's author and the staff tagged in it).
 
-    Table `<prefix>planner`. PK: `due_day` (YYYY-MM-DD, UTC); SK: `due` = `<due_at ISO UTC>#<reminder_id>` →
-    reminders due now: Query today's partition for SK <= now (the reminder job of a later issue).
+    Table `<prefix>planner`. PK: `due_day` (YYYY-MM-DD, UTC); SK: `due` = `<due_at ISO UTC>#<key>` → what is due:
+    the reminder job Queries each day's partition from its checkpoint to now (never a Scan), and hands each
+    reminder to the outbox in one transaction that also sets `queued_at` (so it is sent once). The `due` string
+    is the reminder's id in My planner; GSI `by-owner` lists one person's reminders.
     """
 
     class Meta:
@@ -270,12 +329,18 @@ class PlannerReminder(Model):
     due_day = UnicodeAttribute(hash_key=True)
     due = UnicodeAttribute(range_key=True)
     staff_id = UnicodeAttribute()
-    incident_id = UnicodeAttribute()
+    incident_id = UnicodeAttribute(null=True)
+    action_id = UnicodeAttribute(null=True)  # a follow-up: not sent once the action is done
+    kind = UnicodeAttribute(default="planner")  # "planner" or "follow-up"
     note = UnicodeAttribute(default="")
-    sent = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute(null=True)
+    queued_at = UTCDateTimeAttribute(null=True)  # handed to the outbox (or found no longer needed)
+    by_owner = PlannerByOwner()
 
     @classmethod
-    def due_for(cls, due_at, staff_id: str, incident_id: str, note: str, key: str) -> PlannerReminder:
+    def due_for(
+        cls, due_at, staff_id: str, incident_id: str | None, note: str, key: str, **extra
+    ) -> PlannerReminder:
         """A reminder due at `due_at` (converted to UTC, as the keys need); `key` makes the sort key unique."""
 
         due = due_at.astimezone(UTC)
@@ -285,7 +350,74 @@ class PlannerReminder(Model):
             staff_id=staff_id,
             incident_id=incident_id,
             note=note,
+            **extra,
         )
+
+    @property
+    def due_at(self):
+        from datetime import datetime
+
+        return datetime.fromisoformat(self.due.split("#", 1)[0])
+
+
+class OutboxQueue(GlobalSecondaryIndex):
+    """GSI `queue`, sparse. PK: `queue` = "pending" or "parked"; SK: `queue_at` (ISO UTC: when the next attempt
+    is due, or when it was parked) → what the backstop sweep must (re)send, one Query; what has been parked."""
+
+    class Meta:
+        index_name = "queue"
+        projection = AllProjection()
+
+    queue = UnicodeAttribute(hash_key=True)
+    queue_at = UnicodeAttribute(range_key=True)
+
+
+class OutboxItem(Model):
+    """One email Lantern must send, written in the same transaction as the change that causes it.
+
+    Table `<prefix>outbox`, with a stream (new images): the stream handler sends each new item at once; the
+    backstop sweep Queries GSI `queue` for items still pending. PK: `outbox_id` = `<what>#<change id>#<staff_id>`,
+    made from the change, so a retried change writes the same item and can never send twice.
+
+    Sending: a sender claims the item with one conditional update (`queue` = "pending" and `queue_at` <= now;
+    it moves `queue_at` a lease ahead and counts the attempt), sends, then removes `queue` (sent) or sets the next
+    attempt with backoff, parking it (`queue` = "parked") after the last. A sender that dies after SES accepted
+    the email but before marking it leaves the lease to run out, and the email is sent again: a rare duplicate,
+    never a lost email. The recipient is read when sending: an account disabled meanwhile gets nothing.
+    """
+
+    class Meta:
+        table_name = "outbox"
+        stream_view_type = "NEW_IMAGE"
+
+    outbox_id = UnicodeAttribute(hash_key=True)
+    template = UnicodeAttribute()
+    staff_id = UnicodeAttribute()
+    context = MapAttribute(default=dict)  # what the template needs: never a pupil's name or an account
+    created_at = UTCDateTimeAttribute()
+    attempts = NumberAttribute(default=0)
+    queue = UnicodeAttribute(null=True)
+    queue_at = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(default="pending")  # pending, sent, skipped (account disabled) or parked
+    sent_at = UTCDateTimeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)  # the error's type only
+    expires_at = TTLAttribute(null=True)  # set once sent: the item is then only history
+    waiting = OutboxQueue()
+
+
+class JobCheckpoint(Model):
+    """How far a scheduled job has got, so a job that was down catches up and two runs never repeat work.
+
+    Table `<prefix>jobs`. PK: `job` ("reminders": `done_until`, the time up to which due reminders were queued;
+    "digest": `day_done`, the last school day whose digest was sent, claimed with a conditional update).
+    """
+
+    class Meta:
+        table_name = "jobs"
+
+    job = UnicodeAttribute(hash_key=True)
+    done_until = UnicodeAttribute(null=True)
+    day_done = UnicodeAttribute(null=True)
 
 
 class IncidentEvent(Model):
@@ -337,6 +469,8 @@ MODELS: dict[str, type[Model]] = {
     "planner": PlannerReminder,
     "incident-events": IncidentEvent,
     "audit": AuditEntry,
+    "outbox": OutboxItem,
+    "jobs": JobCheckpoint,
 }
 IDEMPOTENCY_TABLE = "idempotency"  # Powertools' own record: PK `id`, TTL `expiration`
 

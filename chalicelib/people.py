@@ -28,6 +28,13 @@ def directory() -> dict[str, Staff]:
     return {member.staff_id: member for member in Staff.in_directory.query("active")}
 
 
+def alertable(staff: dict[str, Staff]) -> list[Staff]:
+    """Those who may be alerted, tagged or assigned (never an admin: they read no records)."""
+    from chalicelib.access import may_be_alerted
+
+    return [member for member in staff.values() if may_be_alerted(member.role)]
+
+
 def public_entry(member: Staff) -> dict:
     """What any member of staff may see of a colleague in the form's lists (no email address)."""
     return {"id": member.staff_id, "name": member.name, "title": member.title or "", "role": member.role}

@@ -61,6 +61,14 @@ class Category(NamedTuple):
     questions: tuple[Question, ...] = ()
 
 
+class Digest(NamedTuple):
+    """The daily digest of open work for the DSL team and leaders (settings `[digest]`)."""
+
+    enabled: bool = True
+    time: str = "07:30"  # school time, 24-hour
+    unread_days: int = 3  # an alert unread for longer than this is listed
+
+
 class SchoolSettings(NamedTuple):
     slug: str
     name: str
@@ -75,12 +83,19 @@ class SchoolSettings(NamedTuple):
     agencies: tuple[str, ...]
     categories: tuple[Category, ...]
     source: str = ""
+    digest: Digest = Digest()
 
     @property
     def zone(self):
         from zoneinfo import ZoneInfo
 
         return ZoneInfo(self.time_zone)
+
+    def today(self, now=None):
+        """The school's date now (or at `now`), in its own time zone."""
+        from chalicelib.clock import utcnow
+
+        return (now or utcnow()).astimezone(self.zone).date()
 
     def category(self, name: str) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
@@ -161,9 +176,27 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
             "locations",
             "agencies",
             "categories",
+            "digest",
         },
     )
     time_zone = r.text(data, "time_zone")
+    digest_table = data.get("digest", {})
+    if not isinstance(digest_table, dict):
+        raise r.fail("digest", "must be a [digest] table")
+    r.no_unknown(digest_table, {"enabled", "time", "unread_days"}, "digest.")
+    enabled = digest_table.get("enabled", True)
+    unread_days = digest_table.get("unread_days", 3)
+    if not isinstance(enabled, bool):
+        raise r.fail("digest.enabled", "must be true or false")
+    if isinstance(unread_days, bool) or not isinstance(unread_days, int) or not 1 <= unread_days <= 60:
+        raise r.fail("digest.unread_days", "must be a whole number of days from 1 to 60")
+    digest = Digest(
+        enabled=enabled,
+        time=r.text(digest_table, "time", "digest.", pattern=_CLOCK, hint=" (use 24-hour HH:MM)")
+        if "time" in digest_table
+        else Digest().time,
+        unread_days=unread_days,
+    )
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -255,6 +288,7 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
         agencies=r.texts(data, "agencies"),
         categories=tuple(categories),
         source=source,
+        digest=digest,
     )
 
 

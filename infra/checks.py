@@ -15,6 +15,7 @@ from infra import template as merge
 # Wildcards allowed in an IAM resource, each because the names under it are not known when the stack is built.
 ALLOWED_RESOURCE_WILDCARDS = {
     "${FilesBucket.Arn}/uploads/*": "upload keys are uploads/<staff_id>/<uuid>, made at run time",
+    "${OutboxTable.Arn}/stream/*": "ListStreams (for the stream's event source) is authorised on the table's streams",
 }
 MANAGED_CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 MANAGED_ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -155,6 +156,30 @@ def functions(template: dict) -> list[str]:
             problems.append(f"{name}: its environment is not encrypted with the school's key")
     for name, role in roles.items():
         problems += [f"{name}: {problem}" for problem in policy_problems(role["Properties"].get("Policies", []))]
+    return problems + stream_events(template)
+
+
+def stream_events(template: dict) -> list[str]:
+    """Each DynamoDB stream event reads a stream of a table in this stack (app.py can only name a placeholder),
+    and reports the records it failed, so one bad record neither blocks the stream nor resends the whole batch."""
+    problems = []
+    tables = resources_of(template, "AWS::DynamoDB::Table")
+    for name, function in resources_of(template, "AWS::Serverless::Function").items():
+        for event_name, event in function["Properties"].get("Events", {}).items():
+            if event.get("Type") != "DynamoDB":
+                continue
+            p = event.get("Properties", {})
+            where = f"{name} event {event_name}"
+            stream = p.get("Stream")
+            table = stream["Fn::GetAtt"][0] if isinstance(stream, dict) and "Fn::GetAtt" in stream else None
+            if table not in tables or stream["Fn::GetAtt"][1] != "StreamArn":
+                problems.append(f"{where}: its Stream must be !GetAtt <Table>.StreamArn of this stack, not {stream!r}")
+            elif not tables[table]["Properties"].get("StreamSpecification"):
+                problems.append(f"{where}: the table {table} has no stream")
+            if p.get("FunctionResponseTypes") != ["ReportBatchItemFailures"]:
+                problems.append(f"{where}: must report batch item failures (FunctionResponseTypes)")
+            if not p.get("BisectBatchOnFunctionError") or p.get("MaximumRetryAttempts", -1) < 0:
+                problems.append(f"{where}: needs a retry limit and BisectBatchOnFunctionError, or it can block")
     return problems
 
 

@@ -223,9 +223,11 @@ class Deployer:
         found = []
         for page in self.client("dynamodb").get_paginator("list_tables").paginate():
             found += [f"table {name}" for name in page["TableNames"] if name.startswith(prefix)]
-        group = f"/aws/lambda/{prefix}api"
-        groups = self.client("logs").describe_log_groups(logGroupNamePrefix=group).get("logGroups", [])
-        found += [f"log group {g['logGroupName']}" for g in groups if g["logGroupName"] == group]
+        # Every function's log group is /aws/lambda/lantern-<school>-<what>; slugs have no "-", so this prefix
+        # is this school's alone.
+        logs = self.client("logs")
+        for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{prefix}"):
+            found += [f"log group {g['logGroupName']}" for g in page["logGroups"]]
         return found
 
     def artifacts_bucket(self) -> str:
@@ -459,15 +461,32 @@ class Deployer:
                 f"{self.target.sender_domain}. Once it has, they choose 'Forgotten your password or using Lantern "
                 "for the first time?' on the log in page."
             )
+        refused = None
         try:
-            accounts.send_password_link(current_school(), staff)
+            accounts.send_password_link(current_school(), staff)  # into the outbox, which the stack sends from
+            refused = self.send_now(staff.staff_id)
         except Exception as error:  # noqa: BLE001 - the account exists; say how to finish
+            refused = f"{type(error).__name__}: {error}"
+        if refused:
             return (
-                f"created the admin account {staff.email}, but SES refused the email ({type(error).__name__}: "
-                f"{error}). In the SES sandbox the recipient must be verified too. They can ask for a link from "
-                "'Forgotten your password or using Lantern for the first time?' once SES can send."
+                f"created the admin account {staff.email}, but SES refused the email ({refused}). In the SES "
+                "sandbox the recipient must be verified too. They can ask for a link from 'Forgotten your password "
+                "or using Lantern for the first time?' once SES can send."
             )
         return f"created the admin account {staff.email} and emailed their set-password link (valid 60 minutes)"
+
+    def send_now(self, staff_id: str) -> str | None:
+        """Send the outbox's pending emails to `staff_id` now, as the stack's sender does, so that a refusal is
+        reported here (the stack's sender may get there first: the claim lets only one of them send). Returns
+        SES's refusal, or None."""
+        from chalicelib import outbox
+        from chalicelib.models import OutboxItem
+        from chalicelib.settings import current_school
+
+        for entry in OutboxItem.waiting.query(outbox.PENDING):
+            if entry.staff_id == staff_id and outbox.deliver(current_school(), entry.outbox_id) == "retry":
+                return OutboxItem.get(entry.outbox_id, consistent_read=True).last_error or "error"
+        return None
 
 
 def use_school(target: Target) -> None:

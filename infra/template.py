@@ -1,15 +1,17 @@
 """The merge template: infra/stack.yaml plus what is generated from the code, so the two can never disagree.
 
-- one DynamoDB table per PynamoDB model in chalicelib/models.py (keys, GSIs with their projections, TTL), plus
-  Powertools' idempotency table; every table on-demand, PITR, deletion protection, the school's KMS key, Retain;
-- the API role's DynamoDB statements, table by table and index by index, from `TABLE_ACCESS` below;
+- one DynamoDB table per PynamoDB model in chalicelib/models.py (keys, GSIs with their projections, TTL, a stream
+  where the model's Meta has `stream_view_type`), plus Powertools' idempotency table; every table on-demand, PITR,
+  deletion protection, the school's KMS key, Retain;
+- the API role's DynamoDB statements, table by table and index by index, from `TABLE_ACCESS` below, and each event
+  function's role's, from `FUNCTION_ACCESS`;
 - the CDN's response headers policy, from chalicelib/security_headers.py (with the files bucket's regional
   origin in the CSP's connect-src, for uploads).
 """
 
 from __future__ import annotations
 
-import copy
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -27,8 +29,10 @@ READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb
 WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
 DELETE = ("dynamodb:DeleteItem",)
 
-# What the API function may do to each table. No Scan anywhere (every request path is GetItem, Query or a
-# transaction); no DeleteItem where records are kept for good; audit and incident events are append-only.
+# What the API function may do to each table; Query on every index of a table it may Query. No Scan anywhere (every
+# request path is GetItem, Query or a transaction); no DeleteItem where records are kept for good; audit and
+# incident events are append-only. It only adds to the outbox (in the change's own transaction) and never touches
+# the jobs' checkpoints: an empty entry grants nothing.
 TABLE_ACCESS: dict[str, tuple[str, ...]] = {
     "staff": READ + WRITE,
     "sessions": READ + WRITE + DELETE,
@@ -37,12 +41,46 @@ TABLE_ACCESS: dict[str, tuple[str, ...]] = {
     "incidents": READ + WRITE,
     "chronology": READ + WRITE,
     "alerts": READ + WRITE,
-    "planner": READ + WRITE,
+    "planner": READ + WRITE + DELETE,  # My planner: a person deletes or moves their own reminder
     "incident-events": ("dynamodb:PutItem", "dynamodb:Query"),
     "audit": ("dynamodb:PutItem", "dynamodb:Query"),
+    "outbox": ("dynamodb:PutItem",),
+    "jobs": (),
     models.IDEMPOTENCY_TABLE: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
 }
 INDEX_ACCESS = ("dynamodb:Query",)
+
+# What each event function's role (infra/stack.yaml) may do: per table (`kind`) its actions, per index
+# (`kind/index-name`) Query. These run without a user, so each gets only the calls its job makes.
+GET = ("dynamodb:GetItem",)
+CLAIM = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # read an item, claim or mark it with a conditional update
+CHECKPOINT = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+FUNCTION_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
+    # The outbox table's stream handler: claims each new item, reads its recipient, sends, marks it.
+    "SendOutboxRole": {"outbox": CLAIM, "staff": GET},
+    # The backstop: what is still pending (GSI `queue`), claimed and sent as above.
+    "SweepOutboxRole": {"outbox": CLAIM, "outbox/queue": INDEX_ACCESS, "staff": GET},
+    # Due reminders → the outbox, each in one transaction that marks the reminder queued.
+    "QueueDueRemindersRole": {
+        "jobs": CHECKPOINT,
+        "planner": ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"),
+        "outbox": ("dynamodb:PutItem",),
+        "incidents": GET,
+        "staff": GET,
+        "alerts": GET,
+        "incident-events": ("dynamodb:Query",),
+    },
+    # Once a school day: open incidents, open work and emails parked → one digest per recipient in the outbox.
+    "SendDailyDigestRole": {
+        "jobs": CHECKPOINT,
+        "incidents/open": INDEX_ACCESS,
+        "alerts/open-work": INDEX_ACCESS,
+        "staff": GET,
+        "staff/directory": INDEX_ACCESS,
+        "outbox": ("dynamodb:PutItem", "dynamodb:BatchWriteItem"),
+        "outbox/queue": INDEX_ACCESS,
+    },
+}
 
 
 # --- CloudFormation YAML (short-form tags) ---------------------------------------------------------------------
@@ -112,6 +150,7 @@ def table_specs() -> dict[str, dict]:
                 for index in schema["global_secondary_indexes"]
             ],
             "ttl": _ttl_attribute(model),
+            "stream": getattr(model.Meta, "stream_view_type", None),
         }
         if schema["local_secondary_indexes"]:
             raise ValueError(f"{kind}: local secondary indexes are not in the stack yet")
@@ -120,6 +159,7 @@ def table_specs() -> dict[str, dict]:
         "keys": [{"AttributeName": "id", "KeyType": "HASH"}],
         "indexes": [],
         "ttl": "expiration",
+        "stream": None,
     }
     return specs
 
@@ -138,6 +178,8 @@ def table_resource(kind: str, spec: dict) -> dict:
         properties["GlobalSecondaryIndexes"] = spec["indexes"]
     if spec["ttl"]:
         properties["TimeToLiveSpecification"] = {"AttributeName": spec["ttl"], "Enabled": True}
+    if spec.get("stream"):
+        properties["StreamSpecification"] = {"StreamViewType": spec["stream"]}
     return {
         "Type": "AWS::DynamoDB::Table",
         "DeletionPolicy": "Retain",
@@ -146,18 +188,46 @@ def table_resource(kind: str, spec: dict) -> dict:
     }
 
 
-def tables_policy(specs: dict[str, dict]) -> dict:
-    """The API role's DynamoDB policy: per table its actions; Query on each of its indexes."""
+def api_access(specs: dict[str, dict]) -> dict[str, tuple[str, ...]]:
+    """The API role's access, from TABLE_ACCESS: each table's actions; Query on each index of a table it Queries."""
     missing = sorted(set(specs) - set(TABLE_ACCESS))
     if missing:
         raise ValueError(f"infra/template.py TABLE_ACCESS says nothing about the table(s) {', '.join(missing)}")
-    statements = []
+    access: dict[str, tuple[str, ...]] = {}
     for kind, spec in specs.items():
-        table_arn = {"Fn::GetAtt": [logical_id(kind), "Arn"]}
-        statements.append(
-            {"Sid": _sid(kind), "Effect": "Allow", "Action": list(TABLE_ACCESS[kind]), "Resource": table_arn}
-        )
-        if spec["indexes"]:
+        if TABLE_ACCESS[kind]:
+            access[kind] = TABLE_ACCESS[kind]
+        if "dynamodb:Query" in TABLE_ACCESS[kind]:
+            access |= {f"{kind}/{index['IndexName']}": INDEX_ACCESS for index in spec["indexes"]}
+    return access
+
+
+def tables_policy(specs: dict[str, dict], access: dict[str, tuple[str, ...]] | None = None) -> dict:
+    """A role's DynamoDB policy (the API's unless `access` is given): per table its actions, then Query on the
+    indexes granted. `access` maps a table's kind, or `kind/index-name`, to actions; each must exist."""
+    access = api_access(specs) if access is None else access
+    tables: dict[str, tuple[str, ...]] = {}
+    indexes: dict[str, list[str]] = {}
+    for name, actions in access.items():
+        kind, _, index = name.partition("/")
+        if kind not in specs:
+            raise ValueError(f"infra/template.py: no table {kind!r} (in {name!r})")
+        if index:
+            if index not in {i["IndexName"] for i in specs[kind]["indexes"]}:
+                raise ValueError(f"infra/template.py: the table {kind!r} has no index {index!r}")
+            if tuple(actions) != INDEX_ACCESS:
+                raise ValueError(f"infra/template.py: {name}: an index is only ever Queried")
+            indexes.setdefault(kind, []).append(index)
+        elif actions:
+            tables[kind] = tuple(actions)
+    statements = []
+    for kind in specs:  # the models' order, so the policy reads like models.py
+        if kind in tables:
+            table_arn = {"Fn::GetAtt": [logical_id(kind), "Arn"]}
+            statements.append(
+                {"Sid": _sid(kind), "Effect": "Allow", "Action": list(tables[kind]), "Resource": table_arn}
+            )
+        if kind in indexes:
             statements.append(
                 {
                     "Sid": _sid(kind) + "Indexes",
@@ -165,7 +235,8 @@ def tables_policy(specs: dict[str, dict]) -> dict:
                     "Action": list(INDEX_ACCESS),
                     "Resource": [
                         {"Fn::Sub": f"${{{logical_id(kind)}.Arn}}/index/{index['IndexName']}"}
-                        for index in spec["indexes"]
+                        for index in specs[kind]["indexes"]
+                        if index["IndexName"] in indexes[kind]
                     ],
                 }
             )
@@ -252,8 +323,8 @@ def response_headers_policy() -> dict:
 
 
 def merge_template() -> dict:
-    """infra/stack.yaml with the generated tables, table policy and response headers policy."""
-    template = copy.deepcopy(load_yaml(STACK_YAML))
+    """infra/stack.yaml with the generated tables, tables policies and response headers policy."""
+    template = json.loads(json.dumps(load_yaml(STACK_YAML)))  # a deep copy sharing nothing (YAML aliases)
     resources = template["Resources"]
     specs = table_specs()
     for kind, spec in specs.items():
@@ -262,5 +333,9 @@ def merge_template() -> dict:
             raise ValueError(f"infra/stack.yaml already defines {name}: tables are generated from the models")
         resources[name] = table_resource(kind, spec)
     resources["APIHandlerRole"]["Properties"]["Policies"].insert(0, tables_policy(specs))
+    for role, access in FUNCTION_ACCESS.items():
+        if resources.get(role, {}).get("Type") != "AWS::IAM::Role":
+            raise ValueError(f"infra/template.py FUNCTION_ACCESS names {role}, which infra/stack.yaml does not define")
+        resources[role]["Properties"]["Policies"].insert(0, tables_policy(specs, access))
     resources["ResponseHeadersPolicy"] = response_headers_policy()
     return template

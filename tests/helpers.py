@@ -57,9 +57,24 @@ def session_cookie_for(staff) -> str:
     return f"{session_cookie_name()}={sessions.start(staff.staff_id)}"
 
 
+_streams: dict = {}
+
+
+def deliver_outbox() -> int:
+    """Hand every outbox item written so far to the app's stream handler, as the deployed stream would."""
+    from app import app
+    from tools.local_stack import outbox_stream
+
+    stream = outbox_stream(app)
+    stream = _streams.setdefault(stream.arn, stream)  # tables are made anew each test: one reader per stream
+    return stream.poll()
+
+
 def sent_emails():
+    """Every email sent so far, after the outbox's stream has been handled (oldest first)."""
     from tools.local_stack import sent_emails as emails
 
+    deliver_outbox()
     return emails("eu-west-2")
 
 

@@ -1,4 +1,5 @@
-"""Build the static site for one school: render templates/*.html with its settings, copy site/ beside them.
+"""Build the static site for one school: render templates/*.html with its settings, copy site/ beside them, and
+write the facts the pages' scripts share with the server (js/roles.js) from the Python that decides them.
 
 python -m tools.build_site --school themead --out build/site
 """
@@ -6,12 +7,14 @@ python -m tools.build_site --school themead --out build/site
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
 import jinja2
 
 from chalicelib import __version__
+from chalicelib.access import LEADERSHIP_ROLES
 from chalicelib.body_map import body_regions
 from chalicelib.settings import SchoolSettings, load_school
 
@@ -43,6 +46,20 @@ def render_pages(school: SchoolSettings) -> dict[str, str]:
     }
 
 
+def roles_module() -> str:
+    """js/roles.js: the role facts the pages need, as the server decides them (never a hand-written copy).
+
+    >>> 'export const LEADERSHIP_ROLES = Object.freeze(["leader", "dsl", "head"]);' in roles_module()
+    True
+    """
+    return (
+        "// Written by tools/build_site.py from chalicelib/access.py at build time: change it there, not here.\n"
+        "\n"
+        "/** Roles that read chronologies and find pupils, and may be assigned incidents. */\n"
+        f"export const LEADERSHIP_ROLES = Object.freeze({json.dumps(list(LEADERSHIP_ROLES))});\n"
+    )
+
+
 def build(school: SchoolSettings, out: Path) -> Path:
     """Write the whole site for `school` into `out` (replacing what was there)."""
     if out.exists():
@@ -50,6 +67,7 @@ def build(school: SchoolSettings, out: Path) -> Path:
     shutil.copytree(ASSETS, out)
     for name, html in render_pages(school).items():
         (out / name).write_text(html, encoding="utf-8")
+    (out / "js" / "roles.js").write_text(roles_module(), encoding="utf-8")
     return out
 
 

@@ -5,7 +5,7 @@
 /api/*       the Chalice app (prefix stripped, as API Gateway's `api` stage does)
 /dev/outbox  every email sent, readable locally (this server only: the deployed app has no such route)
 /*           the built static site
-Scheduled functions of the app run on a timer.
+Scheduled functions of the app run on a timer; the outbox table's stream feeds the app's stream handler.
 """
 
 from __future__ import annotations
@@ -192,6 +192,26 @@ class Scheduler(threading.Thread):
         self.stopping.set()
 
 
+class StreamPoller(threading.Thread):
+    """Feeds the outbox table's stream to the app's stream handler every `tick` seconds, as Lambda would."""
+
+    def __init__(self, app: Chalice, tick: float = 0.5) -> None:
+        super().__init__(daemon=True, name="lantern-outbox-stream")
+        self.stream = local_stack.outbox_stream(app)
+        self.tick = tick
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.tick):
+            try:
+                self.stream.poll()
+            except Exception as error:  # noqa: BLE001 - keep polling, as Lambda retries a failed batch
+                print(f"outbox stream handler failed: {type(error).__name__}", file=sys.stderr)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
 def serve(app: Chalice, site_root: Path, region: str, port: int, upload_origin: str) -> LocalDevServer:
     """A one-port server for the app and the site; call `.serve_forever()` (or run it in a thread)."""
     app.__class__ = type("LocalLantern", (LocalChalice, app.__class__), {})  # per-thread current_request
@@ -220,7 +240,17 @@ def start(slug: str, port: int, site_root: Path) -> dict:
     server = serve(app, site_root, school.aws_region, port, local_aws.endpoint)
     scheduler = Scheduler(app, school.aws_region)
     scheduler.start()
-    return {"school": school, "url": url, "staff": staff, "server": server, "aws": local_aws, "scheduler": scheduler}
+    stream = StreamPoller(app)
+    stream.start()
+    return {
+        "school": school,
+        "url": url,
+        "staff": staff,
+        "server": server,
+        "aws": local_aws,
+        "scheduler": scheduler,
+        "stream": stream,
+    }
 
 
 def main() -> None:
@@ -258,6 +288,7 @@ def main() -> None:
         pass
     finally:
         running["scheduler"].stop()
+        running["stream"].stop()
         server.server.server_close()
         running["aws"].stop()
         state.unlink(missing_ok=True)

@@ -120,3 +120,42 @@ def connect(slug: str, *, to_aws: bool = False, state: Path | None = None) -> No
     running = json.loads(state.read_text())
     use_local_aws(running["endpoint"], running["region"])
     configure_school(settings_path, running["url"], f"lantern-{slug}-")
+
+
+class TableStream:
+    """Reads a table's DynamoDB stream from moto and hands each batch of new records to a handler, as Lambda's
+    event source mapping does for the deployed stack (`{"Records": [...]}`, oldest first)."""
+
+    def __init__(self, table: str, handler) -> None:
+        import boto3
+
+        self.handler = handler
+        self.client = boto3.client("dynamodbstreams")
+        self.arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        self.iterators: dict[str, str | None] = {}
+
+    def poll(self) -> int:
+        """Hand every record written since the last poll to the handler; return how many there were."""
+        shards = self.client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            if shard["ShardId"] not in self.iterators:
+                self.iterators[shard["ShardId"]] = self.client.get_shard_iterator(
+                    StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+        handed = 0
+        for shard_id, iterator in self.iterators.items():
+            while iterator:
+                answer = self.client.get_records(ShardIterator=iterator)
+                records = answer.get("Records", [])
+                iterator = answer.get("NextShardIterator")
+                self.iterators[shard_id] = iterator
+                if not records:
+                    break
+                self.handler({"Records": records}, None)
+                handed += len(records)
+        return handed
+
+
+def outbox_stream(app) -> TableStream:
+    """The outbox table's stream, feeding the app's own stream handler (`send_outbox`)."""
+    return TableStream(models.table_name("outbox"), app.handler_map["send_outbox"])

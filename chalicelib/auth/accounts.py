@@ -13,7 +13,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import notify
+from chalicelib import outbox
 from chalicelib.auth import passwords, sessions
 from chalicelib.clock import no_sooner_than, utcnow
 from chalicelib.errors import InvalidInputError, LanternError
@@ -84,15 +84,13 @@ def send_password_link(school: SchoolSettings, staff: Staff, now: datetime | Non
     """Email `staff` a single-use set-password link, built from the school's configured URL."""
     now = now or utcnow()
     token, hashed = sessions.new_token()
-    PasswordLink(token_hash=hashed, staff_id=staff.staff_id, created_at=now, expires_at=now + LINK_LIFETIME).save()
-    notify.send_email(
-        school,
-        staff.email,
-        "set_password",
-        name=staff.name,
-        link=f"{school.url}/set-password.html#token={token}",
-        minutes=int(LINK_LIFETIME.total_seconds() // 60),
-    )
+    context = {"link": f"{school.url}/set-password.html#token={token}", "minutes": LINK_LIFETIME.seconds // 60}
+    with TransactWrite(connection=Connection()) as transaction:  # the link exists exactly when its email does
+        transaction.save(
+            PasswordLink(token_hash=hashed, staff_id=staff.staff_id, created_at=now, expires_at=now + LINK_LIFETIME)
+        )
+        # Keyed by the token's hash (not the token): the outbox erases the link from the item once sent.
+        transaction.save(outbox.item("set_password", staff.staff_id, f"password-link#{hashed}", context, now))
 
 
 def request_password_link(school: SchoolSettings, email: str, now: datetime | None = None) -> None:
@@ -138,11 +136,11 @@ def set_password(school: SchoolSettings, token: str, password: str, now: datetim
                 ],
                 condition=Staff.staff_id.exists(),
             )
+            transaction.save(outbox.item("password_changed", staff.staff_id, f"password-changed#{link.token_hash}", {}, now))
     except TransactWriteError:
         # Someone used the same link a moment ago: nothing was written.
         raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE}) from None
     sessions.end_all(staff.staff_id)
-    notify.send_email(school, staff.email, "password_changed", name=staff.name)
     logger.info("password set", extra={"staff_id": staff.staff_id})
     return staff
 

@@ -12,7 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import access, notify, people
+from chalicelib import access, notify, outbox, people
 from chalicelib.clock import utcnow
 from chalicelib.errors import ForbiddenError, InvalidInputError, LanternError
 from chalicelib.incidents import review
@@ -23,6 +23,7 @@ from chalicelib.settings import SchoolSettings
 
 ACTION_MAX = 5_000
 REASON_MAX = 1_000
+DONE_NOTE_MAX = 1_000
 PROBLEM = "There is a problem. Nothing has been changed."
 FOLLOW_UP_TIME = "08:00"  # a follow-up reminder arrives at the start of the school day
 UNCHANGED_FIELD = {
@@ -59,7 +60,7 @@ def _date(check: FieldChecker, value, field: str, label: str, *, required: bool)
 
 def add_action(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
     check = FieldChecker()
-    _fields(data, {"text", "date", "tagged_ids", "follow_up"}, check, {"text": "action-text"})
+    _fields(data, {"text", "date", "tagged_ids", "follow_up", "idempotency_key"}, check, {"text": "action-text"})
     text = check.text(data.get("text"), "action-text", "Action", ACTION_MAX, required=True)
     when = _date(check, data.get("date"), "action-date", "date of the action", required=True)
     today = utcnow().astimezone(school.zone).date()
@@ -75,7 +76,7 @@ def add_action(school: SchoolSettings, user: Staff, incident_id: str, data: dict
 
 def recategorise(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
     check = FieldChecker()
-    _fields(data, {"categories", "subcategories", "reason"}, check, {})
+    _fields(data, {"categories", "subcategories", "reason", "idempotency_key"}, check, {})
     names = [c.name for c in school.categories]
     message = "Choose at least one category and one sub-category for each."
     categories = check.choices(data.get("categories"), "recategorise-categories", names, message)
@@ -95,7 +96,7 @@ def recategorise(school: SchoolSettings, user: Staff, incident_id: str, data: di
 
 def set_concern_level(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
     check = FieldChecker()
-    _fields(data, {"level", "reason"}, check, {})
+    _fields(data, {"level", "reason", "idempotency_key"}, check, {})
     level = check.one_of(data.get("level"), "concern-level", review.CONCERN_LEVELS, "Choose low, medium or high.")
     reason = check.text(data.get("reason"), "concern-reason", "Reason", REASON_MAX, required=True)
     return _change(school, user, incident_id, "concern level", {"level": level}, reason, check, source)
@@ -103,7 +104,7 @@ def set_concern_level(school: SchoolSettings, user: Staff, incident_id: str, dat
 
 def assign(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
     check = FieldChecker()
-    _fields(data, {"assigned_ids", "reason"}, check, {})
+    _fields(data, {"assigned_ids", "reason", "idempotency_key"}, check, {})
     assigned = check.ids(data.get("assigned_ids"), "assign-to", "people to assign", 10)
     reason = check.text(data.get("reason"), "assign-reason", "Reason", REASON_MAX, required=False)
     return _change(school, user, incident_id, "assigned", {"assigned_ids": assigned}, reason, check, source)
@@ -111,7 +112,7 @@ def assign(school: SchoolSettings, user: Staff, incident_id: str, data: dict, so
 
 def set_status(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
     check = FieldChecker()
-    _fields(data, {"status", "decision", "reason"}, check, {})
+    _fields(data, {"status", "decision", "reason", "idempotency_key"}, check, {})
     status = check.one_of(data.get("status"), "status-status", ("Active", "Closed"), "Choose Active or Closed.")
     closing = status == "Closed"
     decision = check.text(data.get("decision"), "status-decision", "Decision", REASON_MAX, required=closing)
@@ -121,7 +122,7 @@ def set_status(school: SchoolSettings, user: Staff, incident_id: str, data: dict
 
 def set_agencies(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
     check = FieldChecker()
-    _fields(data, {"agencies"}, check, {})
+    _fields(data, {"agencies", "idempotency_key"}, check, {})
     agencies = check.choices(data.get("agencies"), "agencies", school.agencies, "Choose agencies from the list.")
     return _change(school, user, incident_id, "agencies", {"agencies": agencies}, "", check, source)
 
@@ -150,12 +151,17 @@ def _change(
     staff = people.directory()
     before = review.state_of(incident)
     newly_alerted: dict[str, str] = {}
+    owners: list[str] = []
     if kind == "action":
-        unknown = [i for i in details["tagged_ids"] if i not in staff]
+        unknown = [i for i in details["tagged_ids"] if i not in staff or not access.may_be_alerted(staff[i].role)]
         if unknown:
             raise InvalidInputError(PROBLEM, {"action-tagged": "Choose the staff to tag from the list."})
         state["tagged_ids"] = list(dict.fromkeys(state["tagged_ids"] + details["tagged_ids"]))
         newly_alerted = {i: "tagged in an action" for i in details["tagged_ids"] if i != user.staff_id}
+        # An action is something to do when someone is tagged in it or it has a follow-up date; it is then
+        # open work for those tagged (or, if nobody is, its author) until one of them marks it done.
+        if details["tagged_ids"] or details["follow_up"]:
+            owners = details["tagged_ids"] or [user.staff_id]
     elif kind == "recategorised":
         state["categories"], state["subcategories"] = details["categories"], details["subcategories"]
         questions = {q.id for name in details["categories"] for q in school.category(name).questions}
@@ -200,65 +206,147 @@ def _change(
         details=details,
     )
     line = review.summary(kind, details, staff)
-    entry_key = f"{incident.occurred_at.isoformat()}#{incident_id}"
     timeline_item = {"at": now.isoformat(), "kind": kind, "text": line, "by": user.name}
+    email = {
+        "link": notify.incident_link(school, incident_id),
+        "actor": user.name,
+        "categories": " and ".join(state["categories"]),
+        "reference": incident.reference,
+    }
+    incident_updates = [Incident.state.set(state)]
+    if kind == "status":
+        incident_updates.append(Incident.open.set("open") if state["status"] == "Active" else Incident.open.remove())
     try:
         with TransactWrite(connection=Connection()) as transaction:
             transaction.save(event, condition=IncidentEvent.event.does_not_exist())
-            transaction.update(incident, actions=[Incident.state.set(state)])  # version-checked
-            for pupil_id in [incident.pupil_id, *incident.linked_pupil_ids]:
-                transaction.update(
-                    ChronologyEntry(pupil_id=pupil_id, entry=entry_key),
-                    actions=[
-                        ChronologyEntry.categories.set(state["categories"]),
-                        ChronologyEntry.status.set(state["status"]),
-                        ChronologyEntry.timeline.set(ChronologyEntry.timeline.append([timeline_item])),
-                    ],
-                    condition=ChronologyEntry.entry.exists(),
+            transaction.update(incident, actions=incident_updates)  # version-checked
+            _update_chronology(transaction, incident, state, timeline_item)
+            for staff_id in dict.fromkeys([*newly_alerted, *owners]):
+                why = newly_alerted.get(staff_id, "your action")
+                alert = Alert(
+                    staff_id=staff_id,
+                    alert=f"{now.isoformat()}#{incident_id}#{event_id}",
+                    incident_id=incident_id,
+                    reason=why,
+                    raised_by=user.staff_id,
+                    raised_by_name=user.name,
+                    categories=state["categories"],
+                    reference=incident.reference,
+                    occurred_at=incident.occurred_at,
+                    action_id=event_id if kind == "action" else None,
+                    action_text=details["text"] if kind == "action" else None,
+                    follow_up=details.get("follow_up") if kind == "action" else None,
+                    pupil_id=incident.pupil_id if kind == "action" else None,
+                    read=staff_id == user.staff_id,  # your own action is open work, not news
                 )
-            for staff_id, why in newly_alerted.items():
-                transaction.save(
-                    Alert(
-                        staff_id=staff_id,
-                        alert=f"{now.isoformat()}#{incident_id}#{event_id}",
-                        incident_id=incident_id,
-                        reason=why,
-                        raised_by=user.staff_id,
-                        raised_by_name=user.name,
-                        categories=state["categories"],
-                        reference=incident.reference,
-                        occurred_at=incident.occurred_at,
-                        action_id=event_id if kind == "action" else None,
-                        action_text=details["text"] if kind == "action" else None,
-                    )
-                )
+                transaction.save(alert.open_up() if staff_id in owners or not alert.read else alert)
+                if staff_id in newly_alerted:
+                    context = {**email, "reason": "assigned" if why == "assigned" else "tagged"}
+                    transaction.save(outbox.item("incident_update", staff_id, f"change#{event_id}", context, now))
             if kind == "action" and details["follow_up"]:
                 due = local_moment(school, details["follow_up"], FOLLOW_UP_TIME)  # in UTC, as the keys need
-                note = "Follow up the action you added"
-                key = f"{incident_id}#{event_id}"
-                transaction.save(PlannerReminder.due_for(due, user.staff_id, incident_id, note, key=key))
+                for staff_id in dict.fromkeys([user.staff_id, *owners]):
+                    note = "Follow up the action you added" if staff_id == user.staff_id else "Follow up your action"
+                    transaction.save(
+                        PlannerReminder.due_for(
+                            due,
+                            staff_id,
+                            incident_id,
+                            note,
+                            key=f"{incident_id}#{event_id}#{staff_id}",
+                            action_id=event_id,
+                            kind="follow-up",
+                            created_at=now,
+                        )
+                    )
     except TransactWriteError:
         raise ChangedMeanwhileError() from None
     review.audit.record(review.subject(incident_id), user.staff_id, f"changed: {kind}", source)
     logger.info("incident changed", extra={"incident_id": incident_id, "kind": kind})
-    notify.alert_by_email(
-        school,
-        [(staff[staff_id], why) for staff_id, why in newly_alerted.items()],
-        "incident_update",
-        incident_id,
-        actor=user.name,
-        categories=" and ".join(state["categories"]),
-        reference=incident.reference,
+    return _page_after(school, user, incident, state, source)
+
+
+def _update_chronology(transaction: TransactWrite, incident: Incident, state: dict, timeline_item: dict) -> None:
+    """Keep each pupil's chronology entry in step with the incident: its categories, status and timeline."""
+    entry_key = f"{incident.occurred_at.isoformat()}#{incident.incident_id}"
+    for pupil_id in [incident.pupil_id, *incident.linked_pupil_ids]:
+        transaction.update(
+            ChronologyEntry(pupil_id=pupil_id, entry=entry_key),
+            actions=[
+                ChronologyEntry.categories.set(state["categories"]),
+                ChronologyEntry.status.set(state["status"]),
+                ChronologyEntry.timeline.set(ChronologyEntry.timeline.append([timeline_item])),
+            ],
+            condition=ChronologyEntry.entry.exists(),
+        )
+
+
+def complete_action(
+    school: SchoolSettings, user: Staff, incident_id: str, action_id: str, data: dict, source: dict
+) -> dict:
+    """Mark an action done with a short note: by anyone it was given to, or by the leadership team acting on
+    the incident. One transaction: the "action done" event, the chronology, and every owner's open work closed."""
+    check = FieldChecker()
+    _fields(data, {"note", "idempotency_key"}, check, {"note": "action-done-note"})
+    note = check.text(data.get("note"), "action-done-note", "What was done", DONE_NOTE_MAX, required=False)
+    now = utcnow()
+    incident, _ = review.load_for(school, user, incident_id, source, what="mark an action done")
+    history = review.events(incident_id)
+    action = next((e for e in history if e.kind == "action" and e.event_id == action_id), None)
+    owners = review.action_owners(action) if action else []
+    state = review.state_of(incident)
+    if action is None or not (user.staff_id in owners or access.may_act(user.role, state, school)):
+        review.audit.record(review.subject(incident_id), user.staff_id, "refused: mark an action done", source)
+        raise ForbiddenError(review.NO_ACCESS)
+    if not owners:
+        check.fail("action-done-note", "This action records what was done: there is nothing to mark as done.")
+    if check.problems:
+        raise InvalidInputError(PROBLEM, check.problems)
+    if review.completion_of(action_id, history) is not None:
+        return _page_after(school, user, incident, state, source)  # already done (a retry, or a colleague)
+
+    event = IncidentEvent(
+        incident_id=incident_id,
+        event=f"{now.isoformat()}#done#{action_id}",
+        event_id=f"done#{action_id}",
+        kind="action done",
+        actor_id=user.staff_id,
+        details={"action_id": action_id, "note": note},
     )
+    text = review.plain(action.details).get("text", "")
+    timeline_item = {"at": now.isoformat(), "kind": "action done", "text": f"Done: {text}", "by": user.name}
+    if note:
+        timeline_item["text"] += f" ({note})"
+    alert_key = f"{action.event.split('#', 1)[0]}#{incident_id}#{action_id}"
     try:
-        return review.review(school, user, incident_id, source)
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.save(event, condition=IncidentEvent.event.does_not_exist())
+            _update_chronology(transaction, incident, state, timeline_item)
+            for staff_id in owners:
+                transaction.update(
+                    Alert(staff_id=staff_id, alert=alert_key),
+                    actions=[Alert.done_at.set(now), Alert.open_work.remove(), Alert.open_key.remove()],
+                    condition=Alert.alert.exists() & Alert.done_at.does_not_exist(),  # done once
+                )
+    except TransactWriteError:
+        if review.completion_of(action_id, review.events(incident_id)) is None:
+            raise ChangedMeanwhileError() from None
+    review.audit.record(review.subject(incident_id), user.staff_id, "changed: action done", source)
+    logger.info("action done", extra={"incident_id": incident_id})
+    return _page_after(school, user, incident, state, source)
+
+
+def _page_after(school: SchoolSettings, user: Staff, incident: Incident, state: dict, source: dict) -> dict:
+    """The review page after a change, or a short answer when the change took the incident beyond the reader."""
+    try:
+        return review.review(school, user, incident.incident_id, source)
     except ForbiddenError:  # a leader escalated it beyond what they may read
         return {
             "limited": True,
             "moved": True,
             "message": "Saved. This incident is now with the people who deal with its new category: "
             "you no longer have access to it.",
-            "incident": {"id": incident_id, "reference": incident.reference, "categories": state["categories"]},
+            "incident": {"id": incident.incident_id, "reference": incident.reference, "categories": state["categories"]},
             "actions": [],
             "may_act": False,
             "viewers": None,

@@ -203,7 +203,7 @@ def parse_submission(data: dict, school: SchoolSettings, now: datetime) -> Submi
     assigned = check.ids(data.get("assigned_ids"), "assign-to", "people to assign", MAX_ASSIGNED)
     alerted = check.ids(data.get("alerted_ids"), "alert", "people to alert", MAX_ALERTED)
     agencies = check.choices(data.get("agencies"), "agencies", school.agencies, "Choose agencies from the list.")
-    planner = _planner(check, data.get("planner"), school, now)
+    planner = read_planner(check, data.get("planner"), school, now)
     upload_ids = check.ids(data.get("upload_ids"), "files", "files", MAX_FILES)
 
     if check.problems:
@@ -256,7 +256,8 @@ def _body_marks(check: FieldChecker, value) -> list[dict]:
     return marks
 
 
-def _planner(check: FieldChecker, value, school: SchoolSettings, now: datetime) -> Planner | None:
+def read_planner(check: FieldChecker, value, school: SchoolSettings, now: datetime) -> Planner | None:
+    """A reminder's date, time (school time) and note, checked: in the future, within a year."""
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) - {"date", "time", "note"}:

@@ -7,6 +7,7 @@ Query (staff directory), BatchGet (its pupils), PutItem (audit) and, for the DSL
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from chalicelib import access, audit, files, people
 from chalicelib.body_map import mark_name
@@ -75,10 +76,13 @@ def review(school: SchoolSettings, user: Staff, incident_id: str, source: dict) 
     sees_all_actions = level == access.FULL and user.role in access.LEADERSHIP_ROLES
     if not sees_all_actions:  # "You will only see this action if you are tagged in it."
         actions = [e for e in actions if user.staff_id in (plain(e.details).get("tagged_ids") or [])]
-    action_rows = [_action_row(e, staff) for e in actions]
+    may_act = access.may_act(user.role, state_of(incident), school)
+    today = school.today()
+    action_rows = [_action_row(e, history, staff, user.staff_id, may_act, today) for e in actions]
 
     if level == access.TAGGED_ONLY:
         audit.record(subject(incident_id), user.staff_id, "viewed the actions they are tagged in", source)
+        pupil = next(iter(Pupil.batch_get([incident.pupil_id])), None)
         return {
             "limited": True,
             "incident": {
@@ -86,6 +90,7 @@ def review(school: SchoolSettings, user: Staff, incident_id: str, source: dict) 
                 "reference": incident.reference,
                 "categories": state_of(incident)["categories"],
                 "occurred_at": incident.occurred_at.isoformat(),
+                "pupil": _pupil(pupil, incident.pupil_id),  # whom the action is about: in the app, never email
             },
             "actions": action_rows,
             "may_act": False,
@@ -96,7 +101,6 @@ def review(school: SchoolSettings, user: Staff, incident_id: str, source: dict) 
     state = state_of(incident)
     pupil_ids = [incident.pupil_id, *incident.linked_pupil_ids]
     pupils = {p.pupil_id: p for p in Pupil.batch_get(pupil_ids)}
-    may_act = access.may_act(user.role, state, school)
     payload = {
         "limited": False,
         "incident": {
@@ -133,7 +137,8 @@ def review(school: SchoolSettings, user: Staff, incident_id: str, source: dict) 
                 for i, f in enumerate(incident.files)
             ],
         },
-        "history": [_created_row(incident, staff)] + [_history_row(e, staff) for e in history if e.kind != "action"],
+        "history": [_created_row(incident, staff)]
+        + [_history_row(e, staff) for e in history if e.kind not in ("action", "action done")],
         "actions": action_rows,
         "may_act": may_act,
         "viewers": None,
@@ -146,7 +151,7 @@ def review(school: SchoolSettings, user: Staff, incident_id: str, source: dict) 
         ]
     if may_act:
         payload["choices"] = {
-            "staff": [people.public_entry(m) for m in staff.values()],
+            "staff": [people.public_entry(m) for m in people.alertable(staff)],
             "categories": [{"name": c.name, "subcategories": list(c.subcategories)} for c in school.categories],
             "agencies": list(school.agencies),
             "concern_levels": list(CONCERN_LEVELS),
@@ -174,8 +179,33 @@ def _at(event: IncidentEvent) -> str:
     return event.event.split("#", 1)[0]
 
 
-def _action_row(event: IncidentEvent, staff: dict[str, Staff]) -> dict:
+def action_owners(action: IncidentEvent) -> list[str]:
+    """Who must do an action: those tagged in it or, with nobody tagged but a follow-up date, its author.
+    An action with neither records what was done, and has nothing to complete."""
+    details = plain(action.details)
+    tagged = list(details.get("tagged_ids") or [])
+    if tagged:
+        return tagged
+    return [action.actor_id] if details.get("follow_up") else []
+
+
+def completion_of(action_id: str, history: list[IncidentEvent]) -> IncidentEvent | None:
+    return next(
+        (e for e in history if e.kind == "action done" and plain(e.details).get("action_id") == action_id), None
+    )
+
+
+def is_overdue(follow_up: str | None, today: date) -> bool:
+    """Past its "Follow up by" date (the school's today), and so shown as overdue until done."""
+    return bool(follow_up) and date.fromisoformat(follow_up) < today
+
+
+def _action_row(
+    event: IncidentEvent, history: list[IncidentEvent], staff: dict[str, Staff], reader_id: str, may_act: bool, today
+) -> dict:
     details = plain(event.details)
+    owners = action_owners(event)
+    done = completion_of(event.event_id, history)
     return {
         "id": event.event_id,
         "at": _at(event),
@@ -183,7 +213,13 @@ def _action_row(event: IncidentEvent, staff: dict[str, Staff]) -> dict:
         "text": details.get("text", ""),
         "date": details.get("date", ""),
         "tagged": [_name(staff, i) for i in details.get("tagged_ids") or []],
+        "tagged_ids": list(details.get("tagged_ids") or []),
         "follow_up": details.get("follow_up"),
+        "overdue": done is None and bool(owners) and is_overdue(details.get("follow_up"), today),
+        "done": None
+        if done is None
+        else {"by": _name(staff, done.actor_id), "at": _at(done), "note": plain(done.details).get("note", "")},
+        "may_complete": done is None and bool(owners) and (reader_id in owners or may_act),
     }
 
 

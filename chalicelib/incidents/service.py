@@ -1,8 +1,12 @@
-"""Adding an incident: checked against the settings, stored whole in one transaction, then people are emailed.
+"""Adding an incident: checked against the settings, stored whole in one transaction with its emails.
 
 One transaction writes the incident, one chronology entry per pupil involved (with a check that each pupil is
-on roll), one alert per recipient and the reporter's planner reminder: it all exists, or none of it does.
-Powertools idempotency makes a double tap, a retry after a timeout or a resubmitted request add one incident.
+on roll), one alert and one outbox email per recipient and the reporter's planner reminder: it all exists, or
+none of it does, and the outbox sends the emails after (the request never waits for SES).
+
+A double tap, a retry after a timeout or a resubmitted request adds one incident: the incident's id is made from
+the reporter and the form's idempotency key, so a retry's transaction can only find the incident already there,
+and answers with its receipt. Powertools idempotency in front of it answers repeats without a second attempt.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import files, notify, people
+from chalicelib import access, files, notify, outbox, people
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidInputError, LanternError
 from chalicelib.incidents.form import Submission, parse_submission
@@ -36,6 +40,13 @@ from chalicelib.settings import SchoolSettings
 
 IDEMPOTENCY_HOURS = 24
 REASON_ORDER = ("assigned", "alerted", "head of school")
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+_INCIDENT_IDS = uuid.UUID("5b0f6a52-8e0e-4c57-9a39-4c1f3f1f6a10")  # namespace of incident ids
+
+
+def incident_id_for(reporter_id: str, idempotency_key: str) -> str:
+    """The incident a form adds: the same reporter and form always give the same id."""
+    return str(uuid.uuid5(_INCIDENT_IDS, f"{reporter_id}#{idempotency_key}"))
 
 
 class StillAddingError(LanternError):
@@ -100,7 +111,7 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
     recipients = _recipients(school, staff, reporter, submission)
     attached = [files.check_upload(reporter.staff_id, upload_id) for upload_id in submission.upload_ids]
 
-    incident_id = str(uuid.uuid4())
+    incident_id = incident_id_for(reporter.staff_id, submission.idempotency_key)
     reference = f"LAN-{incident_id[:8].upper()}"
     assigned_ids = [staff_id for staff_id, reason in recipients.items() if reason == "assigned"]
     incident = Incident(
@@ -124,6 +135,7 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
         alerted_ids=[staff_id for staff_id in recipients if staff_id not in assigned_ids],
         agencies=submission.agencies,
         files=[FileRef(**item._asdict()) for item in attached],
+        open="open" if submission.status == "Active" else None,
         state={
             "categories": submission.categories,
             "subcategories": submission.subcategories,
@@ -138,6 +150,18 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
     pupils = [(submission.pupil_id, "subject")] + [(pid, "linked") for pid in submission.linked_pupil_ids]
     entry_key = f"{submission.occurred_at.isoformat()}#{incident_id}"
     alert_key = f"{now.isoformat()}#{incident_id}"
+    email = {
+        "link": notify.incident_link(school, incident_id),
+        "reporter": reporter.name,
+        "categories": " and ".join(incident.categories),
+        "reference": reference,
+    }
+    size = 1 + 2 * len(pupils) + 2 * len(recipients) + (1 if submission.planner else 0)
+    if size > MAX_TRANSACTION_ITEMS:
+        raise InvalidInputError(
+            "There is a problem with the incident. Nothing has been saved yet.",
+            {"alert": "Too many people and students for one incident: alert fewer people or link fewer students."},
+        )
 
     try:
         with TransactWrite(connection=Connection()) as transaction:
@@ -168,7 +192,10 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
                         categories=submission.categories,
                         reference=reference,
                         occurred_at=submission.occurred_at,
-                    )
+                    ).open_up()
+                )
+                transaction.save(
+                    outbox.item("incident_alert", staff_id, f"alert#{incident_id}", {**email, "reason": reason}, now)
                 )
             if submission.planner:
                 planner = submission.planner
@@ -178,26 +205,36 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
                     )
                 )
     except TransactWriteError as error:
+        if _already_added(error, len(pupils)):
+            return receipt(Incident.get(incident_id, consistent_read=True), staff)
         raise _explain(
             error, ["pupil" if involvement == "subject" else "linked-pupils" for _, involvement in pupils]
         ) from None
 
     logger.info("incident added", extra={"incident_id": incident_id, "recipients": len(recipients)})
-    notify.alert_by_email(
-        school,
-        [(staff[staff_id], reason) for staff_id, reason in recipients.items()],
-        "incident_alert",
-        incident_id,
-        reporter=reporter.name,
-        categories=" and ".join(incident.categories),
-        reference=reference,
-    )
+    return receipt(incident, staff)
+
+
+def receipt(incident: Incident, staff: dict[str, Staff]) -> dict:
+    """What the reporter sees once it is saved: the reference, when, who was assigned and who alerted."""
+
+    def name(staff_id: str) -> str:
+        return staff[staff_id].name if staff_id in staff else "A former member of staff"
+
     return {
-        "reference": reference,
-        "recorded_at": now.isoformat(),
-        "assigned": [staff[i].name for i in assigned_ids],
-        "alerted": [staff[i].name for i, reason in recipients.items() if reason != "assigned"],
+        "reference": incident.reference,
+        "recorded_at": incident.recorded_at.isoformat(),
+        "assigned": [name(i) for i in incident.assigned_ids],
+        "alerted": [name(i) for i in incident.alerted_ids],
     }
+
+
+def _already_added(error: TransactWriteError, pupil_checks: int) -> bool:
+    """Did the transaction fail only because this incident is already there (a retry after a commit)?
+    PynamoDB sends condition checks first, then puts: the incident's put comes right after the pupils' checks."""
+    reasons = error.cancellation_reasons or []
+    mine = reasons[pupil_checks] if len(reasons) > pupil_checks else None
+    return mine is not None and mine.code == "ConditionalCheckFailed"
 
 
 def _recipients(school: SchoolSettings, staff: dict[str, Staff], reporter: Staff, submission: Submission) -> dict:
@@ -209,7 +246,7 @@ def _recipients(school: SchoolSettings, staff: dict[str, Staff], reporter: Staff
         return all(member.role in category.readable_by for category in categories)
 
     for staff_id in submission.alerted_ids:
-        if staff_id not in staff:
+        if staff_id not in staff or not access.may_be_alerted(staff[staff_id].role):
             problems["alert"] = "Choose the people to alert from the list."
     for staff_id in submission.assigned_ids:
         member = staff.get(staff_id)
@@ -225,7 +262,11 @@ def _recipients(school: SchoolSettings, staff: dict[str, Staff], reporter: Staff
     if not assigned:  # the school's defaults, so nobody has to remember who deals with what
         titles = {title for category in categories for title in category.assign_by_default}
         assigned = [i for i, member in staff.items() if member.title in titles and may_read_all(member)]
-    heads = [i for i, member in staff.items() if member.title == school.head_of_school_title]
+    heads = [
+        i
+        for i, member in staff.items()
+        if member.title == school.head_of_school_title and access.may_be_alerted(member.role)
+    ]
     reasons: dict[str, str] = {}
     for staff_id in assigned:
         reasons.setdefault(staff_id, "assigned")

@@ -2,7 +2,7 @@ import { api } from "./api.js";
 import { whileBusy } from "./forms.js";
 import { enableLogout, requireUser } from "./session.js";
 import { element, incidentHref, LEADERSHIP, link } from "./review/dom.js";
-import { dateOnly, dateTime, listText } from "./review/format.js";
+import { dateOnly, dateTime, listText, pupilText } from "./review/format.js";
 
 // Times in the school's own zone (Europe/London), from its settings.
 const TIME_ZONE = JSON.parse(document.getElementById("dashboard-settings")?.textContent || "{}").time_zone || "Europe/London";
@@ -15,9 +15,18 @@ const REASONS = {
 };
 
 const byId = (id) => document.getElementById(id);
+const listOf = (value) => (Array.isArray(value) ? value : []);
 
-function detail(key, value) {
-  return element("div", "app-alert__detail", "", element("dt", "app-alert__key", key), element("dd", "app-alert__value", value));
+/** One `<dt>key</dt><dd>value</dd>` pair; `value` is text or a node. Words someone wrote keep their line breaks. */
+function detail(key, value, { written = false } = {}) {
+  const dd = element("dd", `app-alert__value${written ? " app-alert__value--written" : ""}`);
+  if (value instanceof Node) dd.append(value);
+  else dd.textContent = String(value ?? "");
+  return element("div", "app-alert__detail", "", element("dt", "app-alert__key", key), dd);
+}
+
+function tag(text, modifier, className = "") {
+  return element("strong", `app-tag app-tag--${modifier}${className ? ` ${className}` : ""}`, text);
 }
 
 function markRead(item, alert, button) {
@@ -51,7 +60,7 @@ function alertItem(alert) {
   const open = link(incidentHref(alert.incident_id), categories, "app-link app-alert__link");
   if (alert.reference) open.append(element("span", "app-alert__reference", ` — ${alert.reference}`));
   title.append(open);
-  if (!alert.read) title.append(" ", element("strong", "app-tag app-tag--new app-alert__new", "New"));
+  if (!alert.read) title.append(" ", tag("New", "new", "app-alert__new"));
 
   const details = element("dl", "app-alert__details");
   details.append(
@@ -59,6 +68,8 @@ function alertItem(alert) {
     detail("Raised by", alert.raised_by || "Unknown"),
     detail("Why you have this", REASONS[alert.reason] || String(alert.reason ?? "")),
   );
+  // An alert about an action you were tagged in says what the action is.
+  if (alert.text) details.append(detail("Action", alert.text, { written: true }));
   item.append(title, details);
 
   const problem = element("p", "app-error-message app-alert__error");
@@ -77,18 +88,84 @@ function alertItem(alert) {
   return item;
 }
 
+/** An open action given to me: the pupil, what is asked, by whom, and by when it should be followed up. */
 function actionItem(action) {
-  const item = element("li", "app-alert app-alert--action");
+  const overdue = Boolean(action.overdue);
+  const item = element("li", `app-alert app-alert--action${overdue ? " app-alert--overdue" : ""}`);
   item.dataset.incidentId = String(action.incident_id ?? "");
   if (action.action_id) item.dataset.actionId = String(action.action_id);
+  item.dataset.overdue = String(overdue);
+
   const title = element("p", "app-alert__title");
-  title.append(link(incidentHref(action.incident_id), `Action on ${action.reference || "an incident"}`, "app-link app-alert__link"));
-  item.append(title, element("p", "app-account app-alert__text", action.text ?? ""));
+  const href = `${incidentHref(action.incident_id)}${action.action_id ? `#action-${encodeURIComponent(action.action_id)}` : ""}`;
+  title.append(link(href, `Action on ${action.reference || "an incident"}`, "app-link app-alert__link"));
+  if (action.read === false) title.append(" ", tag("New", "new", "app-alert__new"));
+  if (overdue) title.append(" ", tag("Past its follow-up date", "overdue", "app-alert__overdue"));
+  item.append(title);
+
   const details = element("dl", "app-alert__details");
-  details.append(detail("Added by", `${action.by || "Unknown"}, ${dateTime(action.at, TIME_ZONE)}`));
-  if (action.date) details.append(detail("Date of action", dateOnly(action.date, TIME_ZONE)));
+  details.append(
+    detail("Pupil", action.pupil ? pupilText(action.pupil) : "Not given"),
+    detail("What is asked", action.text ?? "", { written: true }),
+    detail("Asked by", `${action.by || "Unknown"}, ${dateTime(action.at, TIME_ZONE)}`),
+    detail("Follow up by", action.follow_up ? dateOnly(action.follow_up, TIME_ZONE) : "No date set"),
+  );
   item.append(details);
   return item;
+}
+
+/** A reminder from my planner that has come due. Its note is my own words, shown as written. */
+function reminderItem(reminder) {
+  const item = element("li", "app-alert app-alert--reminder");
+  item.dataset.reminderId = String(reminder.id ?? "");
+  const title = element("p", "app-alert__title", dateTime(reminder.due_at, TIME_ZONE));
+  if (reminder.kind === "follow-up") title.append(" ", tag("Follow-up date", "kind"));
+  item.append(title);
+  const details = element("dl", "app-alert__details");
+  details.append(detail("Note", reminder.note || "No note", { written: Boolean(reminder.note) }));
+  if (reminder.incident?.id) {
+    const about = link(incidentHref(reminder.incident.id), reminder.incident.reference || "Open the incident", "app-link app-alert__link");
+    details.append(detail("Incident", about));
+  }
+  item.append(details);
+  return item;
+}
+
+function showList(groupId, listId, items, render) {
+  byId(listId).replaceChildren(...items.map(render));
+  byId(groupId).hidden = items.length === 0;
+}
+
+/** "Show more": the next page of read alerts after `cursor`, added to the end of the list. */
+function enableShowMore(cursor) {
+  const button = byId("read-more");
+  const problem = byId("read-more-error");
+  let next = cursor;
+  button.hidden = !next;
+  button.addEventListener("click", () =>
+    whileBusy(button, async () => {
+      problem.hidden = true;
+      const { ok, data } = await api("GET", `/alerts?cursor=${encodeURIComponent(next)}`);
+      if (!ok) {
+        problem.textContent = data.error;
+        problem.hidden = false;
+        return;
+      }
+      const items = listOf(data.read).map(alertItem);
+      byId("read-list").append(...items);
+      next = typeof data.cursor === "string" && data.cursor ? data.cursor : null;
+      byId("alerts-status").textContent = items.length
+        ? `${items.length} more read alert${items.length === 1 ? "" : "s"} shown`
+        : "There are no more read alerts";
+      // Focus moves to the first alert added, so keyboard and screen reader users carry on from there; when the
+      // button goes (no more pages), focus would otherwise fall back to the top of the page.
+      if (items.length) items[0].querySelector(".app-alert__link")?.focus();
+      if (!next) {
+        if (!items.length) byId("read-heading").focus();
+        button.hidden = true;
+      }
+    }),
+  );
 }
 
 async function loadAlerts() {
@@ -103,17 +180,24 @@ async function loadAlerts() {
   if (!ok) {
     const problem = element("p", "app-notice app-notice--error", data.error);
     problem.id = "alerts-error";
-    byId("alerts-list").before(problem);
+    byId("alerts-empty").before(problem);
     return;
   }
-  const alerts = Array.isArray(data.alerts) ? data.alerts : [];
-  const actions = Array.isArray(data.actions) ? data.actions : [];
-  byId("alerts-list").replaceChildren(...alerts.map(alertItem));
-  byId("alerts-list").hidden = alerts.length === 0;
-  byId("alerts-empty").hidden = alerts.length > 0;
-  byId("tagged-actions-list").replaceChildren(...actions.map(actionItem));
-  byId("tagged-actions-list").hidden = actions.length === 0;
-  byId("tagged-actions-empty").hidden = actions.length > 0;
+  const unread = listOf(data.alerts);
+  const actions = listOf(data.actions);
+  const reminders = listOf(data.reminders);
+  const read = listOf(data.read);
+  const nothing = !unread.length && !actions.length && !reminders.length && !read.length;
+
+  byId("alerts-empty").hidden = !nothing;
+  byId("alerts-list").replaceChildren(...unread.map(alertItem));
+  byId("unread-group").hidden = nothing;
+  byId("alerts-list").hidden = unread.length === 0;
+  byId("unread-empty").hidden = unread.length > 0;
+  showList("actions-group", "actions-list", actions, actionItem);
+  showList("reminders-group", "reminders-list", reminders, reminderItem);
+  showList("read-group", "read-list", read, alertItem);
+  enableShowMore(typeof data.cursor === "string" && data.cursor ? data.cursor : null);
 }
 
 requireUser().then((me) => {
@@ -126,5 +210,6 @@ requireUser().then((me) => {
   const role = me.user?.role;
   byId("find-pupil").hidden = !LEADERSHIP.has(role);
   byId("import-roster").hidden = role !== "admin";
+  byId("my-planner").hidden = role === "admin";
   if (role !== "admin") loadAlerts();
 });

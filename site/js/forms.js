@@ -3,6 +3,10 @@
 
 const ERROR_CLASSES = ["app-form-group--error", "app-input--error"];
 
+/** For a form on a page that stays open while the session ends: what was typed is kept for the next try. */
+export const SESSION_ENDED =
+  "Your session has ended, so this has not been saved. Log in again in a new tab, then come back and save again: what you typed is still here.";
+
 function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;

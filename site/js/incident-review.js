@@ -32,6 +32,23 @@ function announceSaved(sectionId, message) {
   notice.focus();
 }
 
+/**
+ * A link from the dashboard ends in #action-<id>: the page was drawn after the browser looked for that fragment,
+ * so bring the action into view and focus it now.
+ */
+function showLinkedAction() {
+  if (!location.hash.startsWith("#action-")) return;
+  let target = null;
+  try {
+    target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  } catch {
+    return; // a fragment that is not valid percent-encoding names no action
+  }
+  if (!target) return;
+  target.focus({ preventScroll: true });
+  target.scrollIntoView({ block: "start" });
+}
+
 requireUser().then(async (me) => {
   if (!me) {
     loading.hidden = true;
@@ -59,31 +76,35 @@ requireUser().then(async (me) => {
     return;
   }
 
-  const page = new ReviewPage({ settings, role: me.user?.role });
   let manage = null;
   const draw = (payload) => {
     page.render(payload);
     if (payload.may_act && !payload.limited && manage) manage.build(payload.choices || {});
   };
+  /** After any save: redraw from the payload the server answered with, and say what changed where. */
+  const saved = (payload, { name, section, message }) => {
+    if (payload.moved) {
+      // Saved, but this person may no longer read the incident: say so, and show nothing more of it.
+      document.getElementById("review").hidden = true;
+      const moved = document.getElementById("review-moved-message");
+      moved.textContent = payload.message || "Saved. You no longer have access to this incident.";
+      document.getElementById("review-moved").hidden = false;
+      moved.focus();
+      return;
+    }
+    draw(payload);
+    if (name && payload.may_act && !payload.limited) manage.reset(name, payload.incident);
+    announceSaved(section, message);
+  };
 
-  manage = new ManageForms({
+  const page = new ReviewPage({
+    settings,
+    role: me.user?.role,
     incidentId,
-    timeZone: settings.time_zone,
-    onSaved(payload, { name, section, message }) {
-      if (payload.moved) {
-        // Saved, but this person may no longer read the incident: say so, and show nothing more of it.
-        document.getElementById("review").hidden = true;
-        const moved = document.getElementById("review-moved-message");
-        moved.textContent = payload.message || "Saved. You no longer have access to this incident.";
-        document.getElementById("review-moved").hidden = false;
-        moved.focus();
-        return;
-      }
-      draw(payload);
-      if (payload.may_act && !payload.limited) manage.reset(name, payload.incident);
-      announceSaved(section, message);
-    },
+    onActionDone: (payload) => saved(payload, { section: "actions-section", message: "Action marked as done." }),
   });
+  manage = new ManageForms({ incidentId, timeZone: settings.time_zone, onSaved: saved });
   draw(data);
   if (data.may_act && !data.limited) manage.resetAll(data.incident);
+  showLinkedAction();
 });

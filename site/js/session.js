@@ -32,13 +32,23 @@ export async function requireUser() {
   });
 
   const { ok, status, data } = await api("GET", "/me");
-  if (ok) return data;
+  if (ok) {
+    showNavigation(data.user?.role);
+    return data;
+  }
   if (status === 401) {
     location.replace(`/index.html?next=${encodeURIComponent(location.pathname + location.search)}`);
   } else {
     showPageError(data.error);
   }
   return null;
+}
+
+/** The header's links for this person: "My planner" for everyone who records and follows up concerns. */
+function showNavigation(role) {
+  const nav = document.getElementById("signed-in-nav");
+  if (!nav || !role || role === "admin") return;
+  nav.hidden = false;
 }
 
 /** End the session, then go to the log in page. If the server could not be told, say so. */

@@ -102,10 +102,13 @@ def test_an_action_tags_a_teacher_who_then_sees_only_that_action(as_, people, co
     assert page.status_code == 200
     assert page.data["limited"] is True
     assert [a["text"] for a in page.data["actions"]] == ["Phone call to parent."]  # not the MASH referral
-    assert "account" not in page.data["incident"] and "pupil" not in page.data["incident"]
+    assert "account" not in page.data["incident"] and "body_marks" not in page.data["incident"]
+    # Whom the action is about, so the teacher can do it: name, year and class (in the app, never by email).
+    assert set(page.data["incident"]["pupil"]) == {"id", "name", "year_group", "class_name"}
     assert teacher.get(f"/incidents/{concern}/files/0").status_code == 403
     alerts = teacher.get("/alerts").data
     assert [a["text"] for a in alerts["actions"]] == ["Phone call to parent."]
+    assert alerts["actions"][0]["pupil"]["name"] == page.data["incident"]["pupil"]["name"]
 
 
 def test_recategorise_keeps_the_original_and_moves_access(as_, people, behaviour):
@@ -183,8 +186,9 @@ def test_my_alerts_unread_first_and_mark_as_read(as_, people, behaviour, concern
     assert {a["categories"][0] for a in alerts} == {"Behaviour", "Safeguarding"}
     assert all(a["raised_by"] == people["teacher"].name for a in alerts)
     assert head.post("/alerts/read", {"incident_id": concern}).data == {"changed": 1}
-    again = head.get("/alerts").data["alerts"]
-    assert [(a["incident_id"], a["read"]) for a in again] == [(behaviour, False), (concern, True)]
+    again = head.get("/alerts").data
+    assert [(a["incident_id"], a["read"]) for a in again["alerts"]] == [(behaviour, False)]
+    assert [(a["incident_id"], a["read"]) for a in again["read"]] == [(concern, True)]  # read ones, below
 
 
 def test_the_chronology_shows_incidents_and_actions_newest_first(as_, people, behaviour, concern):

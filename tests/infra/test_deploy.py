@@ -247,6 +247,8 @@ def create_tables(template: dict, school: str = "castlemeadtrowbridge") -> None:
         p = table["Properties"]
         name = p["TableName"]["Fn::Sub"].replace("${School}", school)
         extra = {"GlobalSecondaryIndexes": p["GlobalSecondaryIndexes"]} if "GlobalSecondaryIndexes" in p else {}
+        if "StreamSpecification" in p:
+            extra["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
         dynamodb.create_table(
             TableName=name,
             KeySchema=p["KeySchema"],
@@ -363,7 +365,7 @@ def test_the_admin_is_created_without_email_until_ses_can_send(moto, target, tem
     assert sent_emails("eu-west-2") == []
 
 
-def test_leftover_tables_and_log_group_are_found_before_a_create(moto, target):
+def test_leftover_tables_and_log_groups_are_found_before_a_create(moto, target):
     aws = Deployer(target)
     assert aws.leftovers() == []
     dynamodb = aws.client("dynamodb")
@@ -374,10 +376,13 @@ def test_leftover_tables_and_log_group_are_found_before_a_create(moto, target):
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-    aws.client("logs").create_log_group(logGroupName="/aws/lambda/lantern-castlemeadtrowbridge-api")
+    logs = aws.client("logs")
+    for name in ("castlemeadtrowbridge-api", "castlemeadtrowbridge-outbox-sweep", "castlemeadtrowbridgex-api"):
+        logs.create_log_group(logGroupName=f"/aws/lambda/lantern-{name}")  # the last: another school's
     assert aws.leftovers() == [
         "table lantern-castlemeadtrowbridge-audit",
         "log group /aws/lambda/lantern-castlemeadtrowbridge-api",
+        "log group /aws/lambda/lantern-castlemeadtrowbridge-outbox-sweep",
     ]
 
 
@@ -497,7 +502,7 @@ def test_plan_works_without_credentials(tmp_path):
     assert "no AWS call is made" in out
     assert "Lantern's checks: 0 problem(s)" in out and "cfn-lint: 0 finding(s)" in out
     assert "lantern-castlemeadtrowbridge-incident-events; PITR; deletion protection; KMS (school key)" in out
-    assert out.rstrip().splitlines()[-1].startswith("Plan OK: 28 resources")
+    assert out.rstrip().splitlines()[-1].startswith("Plan OK: 42 resources")
 
 
 def test_deploy_without_credentials_stops_with_a_clear_message(tmp_path, target, packaged, monkeypatch):

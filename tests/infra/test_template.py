@@ -39,12 +39,30 @@ EXPECTED_TABLES = {
         },
         "ttl": None,
     },
-    "incidents": {"keys": [("incident_id", "HASH")], "indexes": {}, "ttl": None},
+    "incidents": {
+        "keys": [("incident_id", "HASH")],
+        "indexes": {"open": ("open", "INCLUDE", {"reference", "state", "occurred_at"})},
+        "ttl": None,
+    },
     "chronology": {"keys": [("pupil_id", "HASH"), ("entry", "RANGE")], "indexes": {}, "ttl": None},
-    "alerts": {"keys": [("staff_id", "HASH"), ("alert", "RANGE")], "indexes": {}, "ttl": None},
-    "planner": {"keys": [("due_day", "HASH"), ("due", "RANGE")], "indexes": {}, "ttl": None},
+    "alerts": {
+        "keys": [("staff_id", "HASH"), ("alert", "RANGE")],
+        "indexes": {"open-work": ("open_work", "ALL", None)},
+        "ttl": None,
+    },
+    "planner": {
+        "keys": [("due_day", "HASH"), ("due", "RANGE")],
+        "indexes": {"by-owner": ("staff_id", "ALL", None)},
+        "ttl": None,
+    },
     "incident-events": {"keys": [("incident_id", "HASH"), ("event", "RANGE")], "indexes": {}, "ttl": None},
     "audit": {"keys": [("subject", "HASH"), ("entry", "RANGE")], "indexes": {}, "ttl": None},
+    "outbox": {
+        "keys": [("outbox_id", "HASH")],
+        "indexes": {"queue": ("queue", "ALL", None)},
+        "ttl": "expires_at",
+    },
+    "jobs": {"keys": [("job", "HASH")], "indexes": {}, "ttl": None},
     "idempotency": {"keys": [("id", "HASH")], "indexes": {}, "ttl": "expiration"},
 }
 LOGICAL = {
@@ -58,9 +76,50 @@ LOGICAL = {
     "planner": "PlannerTable",
     "incident-events": "IncidentEventsTable",
     "audit": "AuditTable",
+    "outbox": "OutboxTable",
+    "jobs": "JobsTable",
     "idempotency": "IdempotencyTable",
 }
 KEY_ARN = {"Fn::GetAtt": ["Key", "Arn"]}
+# app.py's event functions: (its function name in the stack, its schedule or None for the outbox's stream).
+EVENT_FUNCTIONS = {
+    "SendOutbox": ("outbox", None),
+    "SweepOutbox": ("outbox-sweep", "rate(2 minutes)"),
+    "QueueDueReminders": ("reminders", "rate(1 minute)"),
+    "SendDailyDigest": ("digest", "rate(5 minutes)"),
+}
+QUERY = {"dynamodb:Query"}
+# What each event function's role may do in DynamoDB, written out: (table, index or None) → actions.
+EVENT_ROLE_TABLES = {
+    "SendOutboxRole": {
+        ("OutboxTable", None): {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+        ("StaffTable", None): {"dynamodb:GetItem"},
+    },
+    "SweepOutboxRole": {
+        ("OutboxTable", None): {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+        ("OutboxTable", "queue"): QUERY,
+        ("StaffTable", None): {"dynamodb:GetItem"},
+    },
+    "QueueDueRemindersRole": {
+        ("JobsTable", None): {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+        ("PlannerTable", None): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+        ("OutboxTable", None): {"dynamodb:PutItem"},
+        ("IncidentsTable", None): {"dynamodb:GetItem"},
+        ("StaffTable", None): {"dynamodb:GetItem"},
+        ("AlertsTable", None): {"dynamodb:GetItem"},
+        ("IncidentEventsTable", None): QUERY,
+    },
+    "SendDailyDigestRole": {
+        ("JobsTable", None): {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+        ("IncidentsTable", "open"): QUERY,
+        ("AlertsTable", "open-work"): QUERY,
+        ("StaffTable", None): {"dynamodb:GetItem"},
+        ("StaffTable", "directory"): QUERY,
+        ("OutboxTable", None): {"dynamodb:PutItem", "dynamodb:BatchWriteItem"},
+        ("OutboxTable", "queue"): QUERY,
+    },
+}
+SES_RESOURCE = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderDomain}"}
 
 
 def resources(template, kind):
@@ -90,7 +149,7 @@ def test_the_template_is_sam_with_every_part_of_the_stack(template):
         "AWS::Serverless::Api",
         "AWS::Serverless::Function",
     ]
-    assert len(template["Resources"]) == 28
+    assert len(template["Resources"]) == 42
 
 
 def test_every_table_the_app_uses_with_its_keys_indexes_and_ttl(template):
@@ -111,6 +170,12 @@ def test_every_table_the_app_uses_with_its_keys_indexes_and_ttl(template):
         assert indexes == expected["indexes"], kind
         ttl = p.get("TimeToLiveSpecification")
         assert (ttl["AttributeName"] if ttl and ttl["Enabled"] else None) == expected["ttl"], kind
+        assert ("StreamSpecification" in p) == (kind == "outbox"), kind
+
+
+def test_the_outbox_table_streams_its_new_items(template):
+    p = template["Resources"]["OutboxTable"]["Properties"]
+    assert p["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
 
 
 def test_every_table_keeps_its_data(template):
@@ -306,8 +371,121 @@ def test_one_role_per_function_with_its_log_group_and_encrypted_environment(temp
         assert group["Properties"]["KmsKeyId"] == KEY_ARN
         assert group["DeletionPolicy"] == "Retain"
         assert p["KmsKeyArn"] == KEY_ARN
-        assert "APIHandlerLogGroup" in function["DependsOn"]
-    assert set(functions) == {"APIHandler"}  # app.py has no scheduled function yet
+        assert function["DependsOn"] == [f"{name}LogGroup"]  # Lambda would otherwise make one, unencrypted, forever
+        assert role == f"{name}Role" and group == template["Resources"][f"{name}LogGroup"]
+    assert set(functions) == {"APIHandler", *EVENT_FUNCTIONS}
+
+
+def test_each_event_function_runs_with_its_own_name_role_and_environment(template, packaged):
+    handlers = {"SendOutbox": "send_outbox", "SweepOutbox": "sweep_outbox"}
+    handlers |= {"QueueDueReminders": "queue_due_reminders", "SendDailyDigest": "send_daily_digest"}
+    for name, (suffix, _) in EVENT_FUNCTIONS.items():
+        function = template["Resources"][name]
+        p = function["Properties"]
+        assert p["FunctionName"] == {"Fn::Sub": f"lantern-${{School}}-{suffix}"}
+        assert len(f"lantern-{'x' * 40}-{suffix}") <= 64  # Lambda's limit, with the longest slug
+        assert p["Handler"] == f"app.{handlers[name]}" and p["Runtime"] == "python3.11"
+        assert p["Role"] == {"Fn::GetAtt": [f"{name}Role", "Arn"]}
+        assert p["Environment"]["Variables"] == {
+            "LANTERN_SETTINGS": "chalicelib/school.toml",
+            "LANTERN_TABLE_PREFIX": {"Fn::Sub": "lantern-${School}-"},
+            "POWERTOOLS_SERVICE_NAME": "lantern",
+        }  # no bucket: none of them touches files
+        assert 128 < p["MemorySize"] <= 512 and 0 < p["Timeout"] <= 120
+        group = template["Resources"][f"{name}LogGroup"]
+        assert group["Properties"] == {
+            "LogGroupName": {"Fn::Sub": f"/aws/lambda/lantern-${{School}}-{suffix}"},
+            "RetentionInDays": 400,
+            "KmsKeyId": KEY_ARN,
+        }
+        assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+    # the key lets CloudWatch Logs use it for every one of these groups
+    key_policy = template["Resources"]["Key"]["Properties"]["KeyPolicy"]["Statement"]
+    (logs,) = [s for s in key_policy if s["Sid"] == "CloudWatchLogsForThisSchoolsLogGroups"]
+    pattern = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]["Fn::Sub"]
+    assert pattern.endswith(":log-group:/aws/lambda/lantern-${School}-*")
+
+
+def test_each_scheduled_function_runs_at_its_rate_and_is_not_retried(template):
+    for name, (_, rate) in EVENT_FUNCTIONS.items():
+        p = template["Resources"][name]["Properties"]
+        schedules = [e for e in p["Events"].values() if e["Type"] == "Schedule"]
+        if rate is None:
+            assert schedules == [] and "EventInvokeConfig" not in p
+            continue
+        assert [e["Properties"]["Schedule"] for e in schedules] == [rate], name
+        assert [e["Type"] for e in p["Events"].values()] == ["Schedule"], name
+        # a failed run is not retried: the next one, a few minutes later, does the work from its checkpoint
+        assert p["EventInvokeConfig"] == {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60}, name
+
+
+def test_the_outbox_stream_invokes_the_sender_and_it_reports_failed_records(template):
+    (event,) = template["Resources"]["SendOutbox"]["Properties"]["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    p = event["Properties"]
+    assert p["Stream"] == {"Fn::GetAtt": ["OutboxTable", "StreamArn"]}  # not app.py's placeholder
+    assert p["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert p["StartingPosition"] == "TRIM_HORIZON" and p["BatchSize"] == 10
+    assert p["BisectBatchOnFunctionError"] is True
+    assert 0 < p["MaximumRetryAttempts"] <= 10  # then the sweep resends; the shard is never blocked for good
+    assert 60 <= p["MaximumRecordAgeInSeconds"] <= 86400
+    assert p["FilterCriteria"] == {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]}
+    assert "arn:aws:dynamodb:eu-west-2:000000000000" not in json.dumps(template)
+
+
+def test_each_event_role_is_least_privilege(template):
+    for role_name, expected_tables in EVENT_ROLE_TABLES.items():
+        function = role_name.removesuffix("Role")
+        role = template["Resources"][role_name]
+        assert role["Properties"]["AssumeRolePolicyDocument"] == (
+            template["Resources"]["APIHandlerRole"]["Properties"]["AssumeRolePolicyDocument"]
+        )
+        granted = statements(role)
+        assert checks.policy_problems(role["Properties"]["Policies"]) == []
+        dynamodb: dict[tuple[str, str | None], set[str]] = {}
+        others = []
+        for statement in granted:
+            assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not [a for a in actions if "*" in a], statement
+            resources_ = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for resource in resources_:
+                text = json.dumps(resource)
+                # the one wildcard: ListStreams, on the outbox table's own streams
+                assert "*" not in text or (
+                    role_name == "SendOutboxRole"
+                    and actions == ["dynamodb:ListStreams"]
+                    and resource == {"Fn::Sub": "${OutboxTable.Arn}/stream/*"}
+                ), statement
+            if actions[0].startswith("dynamodb:") and statement.get("Sid"):  # the generated "tables" policy
+                for resource in resources_:
+                    if "Fn::GetAtt" in resource:
+                        key = (resource["Fn::GetAtt"][0], None)
+                    else:
+                        table, index = resource["Fn::Sub"].removeprefix("${").split(".Arn}/index/")
+                        key = (table, index)
+                    assert key not in dynamodb, (role_name, key)
+                    dynamodb[key] = set(actions)
+            else:
+                others.append((set(actions), resources_))
+        assert dynamodb == expected_tables, role_name
+        assert not [key for key, actions in dynamodb.items() if actions & {"dynamodb:Scan", "dynamodb:DeleteItem"}]
+        expected_others = [
+            ({"logs:CreateLogStream", "logs:PutLogEvents"}, [{"Fn::GetAtt": [f"{function}LogGroup", "Arn"]}]),
+            ({"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, [KEY_ARN]),
+        ]
+        if role_name in ("SendOutboxRole", "SweepOutboxRole"):  # only the senders send
+            expected_others.append(({"ses:SendEmail"}, [SES_RESOURCE]))
+        if role_name == "SendOutboxRole":
+            expected_others += [
+                (
+                    {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+                    [{"Fn::GetAtt": ["OutboxTable", "StreamArn"]}],
+                ),
+                ({"dynamodb:ListStreams"}, [{"Fn::Sub": "${OutboxTable.Arn}/stream/*"}]),
+            ]
+        key = lambda pair: json.dumps([sorted(pair[0]), pair[1]], sort_keys=True)  # noqa: E731
+        assert sorted(others, key=key) == sorted(expected_others, key=key), role_name
 
 
 def test_the_function_finds_its_settings_tables_and_bucket(template, packaged):
@@ -348,11 +526,13 @@ def test_the_api_role_is_least_privilege(template):
                 statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             ):
                 dynamodb[json.dumps(resource)] = set(statement["Action"])
-    tables = {json.dumps({"Fn::GetAtt": [name, "Arn"]}) for name in LOGICAL.values()}
+    # every table but the jobs' checkpoints; every index but the outbox's queue (the senders' own)
+    tables = {json.dumps({"Fn::GetAtt": [name, "Arn"]}) for kind, name in LOGICAL.items() if kind != "jobs"}
     indexes = {
         json.dumps({"Fn::Sub": f"${{{LOGICAL[kind]}.Arn}}/index/{index}"})
         for kind, expected in EXPECTED_TABLES.items()
         for index in expected["indexes"]
+        if kind != "outbox"
     }
     assert set(dynamodb) == tables | indexes  # exactly the tables and indexes, nothing else
     assert all(actions == {"dynamodb:Query"} for key, actions in dynamodb.items() if key in indexes)
@@ -360,9 +540,12 @@ def test_the_api_role_is_least_privilege(template):
     audit = dynamodb[json.dumps({"Fn::GetAtt": ["AuditTable", "Arn"]})]
     events = dynamodb[json.dumps({"Fn::GetAtt": ["IncidentEventsTable", "Arn"]})]
     assert audit == events == {"dynamodb:PutItem", "dynamodb:Query"}  # append-only, as DESIGN.md says
+    # emails are only added, in the change's own transaction; the senders alone read and mark them
+    assert dynamodb[json.dumps({"Fn::GetAtt": ["OutboxTable", "Arn"]})] == {"dynamodb:PutItem"}
     deleters = {key for key, actions in dynamodb.items() if "dynamodb:DeleteItem" in actions}
     assert deleters == {
-        json.dumps({"Fn::GetAtt": [LOGICAL[k], "Arn"]}) for k in ("sessions", "password-links", "idempotency")
+        json.dumps({"Fn::GetAtt": [LOGICAL[k], "Arn"]})
+        for k in ("sessions", "password-links", "planner", "idempotency")  # My planner: delete a reminder
     }
 
     others = [s for s in granted if not s["Action"][0].startswith("dynamodb:")]
@@ -406,6 +589,13 @@ def test_lanterns_checks_pass_and_catch_what_they_are_for(template):
     r["RestAPI"]["Properties"].pop("MethodSettings")
     r["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"][0]["ViewerProtocolPolicy"] = "allow-all"
     r["ResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"].pop("FrameOptions")
+    (stream,) = r["SendOutbox"]["Properties"]["Events"].values()
+    stream["Properties"]["Stream"] = "arn:aws:dynamodb:eu-west-2:000000000000:table/lantern-outbox/stream/placeholder"
+    stream["Properties"].pop("FunctionResponseTypes")
+    r["SweepOutbox"]["Properties"]["Role"] = {"Fn::GetAtt": ["SendOutboxRole", "Arn"]}
+    r["SendDailyDigestRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"] = {
+        "Fn::Sub": "${StaffTable.Arn}/*"
+    }
     found = "\n".join(checks.problems(broken))
     for expected in (
         "AuditTable: point-in-time recovery is off",
@@ -418,6 +608,10 @@ def test_lanterns_checks_pass_and_catch_what_they_are_for(template):
         "APIHandler: needs a log group",
         "RestAPI: no throttling",
         "/api/*: serves plain HTTP",
+        "SendOutbox event SendOutboxDynamodbEventSource: its Stream must be !GetAtt <Table>.StreamArn",
+        "SendOutbox event SendOutboxDynamodbEventSource: must report batch item failures",
+        "SweepOutbox: shares its role with SendOutbox",
+        "SendDailyDigestRole: policy tables: wildcard resource '${StaffTable.Arn}/*'",
         "ResponseHeadersPolicy: differs from chalicelib/security_headers.py",
     ):
         assert expected in found

@@ -1,7 +1,9 @@
 // Who is in the roster, as the form offers them: pupils for Student and Linked Student/s, staff for
 // Alert, and the leadership team for Assign to.
 
-const LEADERSHIP_ROLES = new Set(["leader", "dsl", "head"]);
+import { LEADERSHIP_ROLES } from "../roles.js";
+
+const LEADERSHIP = new Set(LEADERSHIP_ROLES);
 
 /** "Full name (Year group, Class)": the label staff choose a pupil by. */
 export function pupilLabel(pupil) {
@@ -14,7 +16,7 @@ export function staffLabel(member) {
   return member.title ? `${member.name} (${member.title})` : member.name;
 }
 
-export const isLeadership = (member) => LEADERSHIP_ROLES.has(member.role);
+export const isLeadership = (member) => LEADERSHIP.has(member.role);
 
 function element(tag, className, text) {
   const node = document.createElement(tag);

@@ -1,6 +1,8 @@
 // Small DOM helpers for the review, chronology and dashboard pages. Text always goes in with
 // textContent (or as text nodes), never as HTML.
 
+import { LEADERSHIP_ROLES } from "../roles.js";
+
 /** `<tag class="…">text</tag>`; children may follow as nodes or strings. */
 export function element(tag, className, text, ...children) {
   const node = document.createElement(tag);
@@ -56,5 +58,5 @@ export const incidentHref = (id) => `/incident.html?id=${encodeURIComponent(Stri
 /** `/pupil.html?id=…` */
 export const pupilHref = (id) => `/pupil.html?id=${encodeURIComponent(String(id ?? ""))}`;
 
-/** Leaders, DSLs and the Head read chronologies and find pupils. */
-export const LEADERSHIP = new Set(["leader", "dsl", "head"]);
+/** Leaders, DSLs and the Head read chronologies and find pupils (roles.js is written by the build). */
+export const LEADERSHIP = new Set(LEADERSHIP_ROLES);

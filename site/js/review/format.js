@@ -73,6 +73,13 @@ export function listText(items, none = "") {
   return `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
 }
 
+/** "Daisy Wong (Year 2, Ash)": a pupil as staff know them, from `{name, year_group, class_name}`. */
+export function pupilText(pupil) {
+  if (!pupil) return "";
+  const detail = [pupil.year_group, pupil.class_name].filter(Boolean).join(", ");
+  return detail ? `${pupil.name ?? ""} (${detail})` : String(pupil.name ?? "");
+}
+
 /** "High" from "high". */
 export function capitalise(text) {
   const value = String(text ?? "");

@@ -3,16 +3,14 @@
 // A 400 answer's fields are keyed by the inputs' names here, and shown the GOV.UK way.
 
 import { api } from "../api.js";
-import { clearErrors, preventEnterSubmit, showErrors, whileBusy } from "../forms.js";
+import { clearErrors, preventEnterSubmit, SESSION_ENDED, showErrors, whileBusy } from "../forms.js";
 import { CharacterCount } from "../incident/character-count.js";
 import { buildIndex, Combobox } from "../incident/combobox.js";
+import { newKey } from "../incident/form-state.js";
 import { isLeadership, staffLabel } from "../incident/people.js";
 import { ConditionalReveal } from "../incident/reveal.js";
 import { element } from "./dom.js";
 import { capitalise, todayInSchool } from "./format.js";
-
-const SESSION_ENDED =
-  "Your session has ended, so this has not been saved. Log in again in a new tab, then come back and save again: what you typed is still here.";
 
 const byId = (id) => document.getElementById(id);
 
@@ -57,6 +55,7 @@ export class ManageForms {
     this.timeZone = timeZone;
     this.onSaved = onSaved;
     this.built = false;
+    this.actionKey = newKey();
     this.forms = {
       action: {
         form: byId("action-form"),
@@ -68,12 +67,15 @@ export class ManageForms {
             ? { "action-tagged": "Choose the member of staff from the list, or clear the box" }
             : {},
         body: (form) => ({
+          // One key per shown form (a new one once saved): a second tap or a retry adds the action once.
+          idempotency_key: this.actionKey,
           text: form.elements.namedItem("action-text").value,
           date: form.elements.namedItem("action-date").value,
           tagged_ids: this.tagged?.value() ?? [],
           follow_up: form.elements.namedItem("action-follow-up").value || null,
         }),
         reset: (form) => {
+          this.actionKey = newKey();
           form.elements.namedItem("action-text").value = "";
           form.elements.namedItem("action-date").value = todayInSchool(this.timeZone);
           form.elements.namedItem("action-follow-up").value = "";

@@ -4,8 +4,9 @@
 
 import { api } from "../api.js";
 import { whileBusy } from "../forms.js";
+import { ActionList } from "./actions.js";
 import { element, LEADERSHIP, link, pupilHref, summaryRow, textList } from "./dom.js";
-import { capitalise, dateOnly, dateTime, fileSize, listText, shortDateTime } from "./format.js";
+import { capitalise, dateTime, fileSize, pupilText, shortDateTime } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const byId = (id) => document.getElementById(id);
@@ -14,12 +15,6 @@ function svgElement(tag, attributes) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
   return node;
-}
-
-function pupilText(pupil) {
-  if (!pupil) return "";
-  const detail = [pupil.year_group, pupil.class_name].filter(Boolean).join(", ");
-  return detail ? `${pupil.name} (${detail})` : String(pupil.name ?? "");
 }
 
 /** A pupil's name, a link to their chronology for those who may read it. */
@@ -58,14 +53,33 @@ function answerNode(value) {
   return element("span", "app-account", String(value ?? ""));
 }
 
+/** Keep the reference for My planner, so its form can say which incident a new reminder is about. */
+function rememberReference(id, reference) {
+  try {
+    if (id && reference) sessionStorage.setItem(`lantern:incident-reference:${id}`, reference);
+  } catch {
+    // Storage can be full or turned off (private browsing): the planner then says "the incident you came from".
+  }
+}
+
 const hasAnswer = (value) => (Array.isArray(value) ? value.length > 0 : String(value ?? "").trim() !== "");
 
+/** `/planner.html?incident=…`: a reminder about this incident in the reader's own planner. */
+const plannerHref = (id) => `/planner.html?incident=${encodeURIComponent(String(id ?? ""))}`;
+
 export class ReviewPage {
-  constructor({ settings, role }) {
+  /** `onActionDone(payload)` redraws the page after an action is marked as done (the answer is the payload). */
+  constructor({ settings, role, incidentId, onActionDone }) {
     this.settings = settings;
     this.timeZone = settings.time_zone;
     this.role = role;
     this.questions = new Map((settings.questions || []).map((question) => [question.id, question]));
+    this.actions = new ActionList({
+      list: byId("incident-actions"),
+      incidentId,
+      timeZone: this.timeZone,
+      onDone: onActionDone,
+    });
   }
 
   render(payload) {
@@ -83,6 +97,10 @@ export class ReviewPage {
     for (const section of document.querySelectorAll("#review [data-full]")) section.hidden = limited;
     byId("review-contents").hidden = limited;
     byId("review-tags").hidden = limited;
+    // A reminder in your own planner is for those who follow the whole incident up, not one action in it.
+    byId("planner-link").hidden = limited;
+    byId("add-reminder").href = plannerHref(incident.id);
+    rememberReference(incident.id, reference);
 
     if (limited) {
       this.renderLimitedDetails(incident);
@@ -117,7 +135,9 @@ export class ReviewPage {
 
   renderLimitedDetails(incident) {
     const pairs = categoryPairs(incident.categories, incident.subcategories);
+    // Someone given an action needs to know which pupil it is about, and nothing more of the record.
     byId("incident-details").replaceChildren(
+      summaryRow("Pupil", incident.pupil ? pupilText(incident.pupil) : "Not given", "incident-pupil"),
       summaryRow("Categories", categoriesNode(pairs), "incident-categories"),
       summaryRow("Date and time", dateTime(incident.occurred_at, this.timeZone), "incident-occurred-at"),
     );
@@ -265,21 +285,7 @@ export class ReviewPage {
     byId("actions-guidance").hidden = !limited;
     byId("actions-none").hidden = list.length > 0;
     byId("actions-none").textContent = limited ? "You are not tagged in any action on this incident." : "No actions yet.";
-    const items = list.map((action) => {
-      const item = element("li", "app-timeline__item app-action");
-      if (action.id) item.id = `action-${action.id}`;
-      const when = element("time", "", shortDateTime(action.at, this.timeZone));
-      when.dateTime = String(action.at ?? "");
-      item.append(element("p", "app-timeline__meta", "", "Added by ", String(action.by ?? ""), " on ", when));
-      item.append(element("p", "app-account app-action__text", action.text ?? ""));
-      const details = element("dl", "app-summary-list app-summary-list--compact");
-      details.append(summaryRow("Date of action", action.date ? dateOnly(action.date, this.timeZone) : "Not given"));
-      details.append(summaryRow("Tagged", listText(action.tagged, "No one")));
-      if (action.follow_up) details.append(summaryRow("Follow up by", dateOnly(action.follow_up, this.timeZone)));
-      item.append(details);
-      return item;
-    });
-    byId("incident-actions").replaceChildren(...items);
+    this.actions.render(list, { limited });
   }
 
   renderViewers(viewers) {

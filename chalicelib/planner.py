@@ -1,0 +1,177 @@
+"""My planner: a person's own reminders (and their actions' follow-ups), emailed when due by the reminder job.
+
+Nobody sees another person's planner: every read is a Query of the owner's own `by-owner` index, and a reminder
+is found for a change or a delete only within it. A reminder's id is its `due` sort key (no pupil data in it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import access
+from chalicelib.clock import utcnow
+from chalicelib.errors import InvalidInputError, LanternError
+from chalicelib.incidents import review
+from chalicelib.incidents.form import FieldChecker, read_planner
+from chalicelib.models import Incident, PlannerReminder, Staff
+from chalicelib.settings import SchoolSettings
+
+PROBLEM = "There is a problem with the reminder. Nothing has been saved yet."
+PAST_SHOWN = 50
+_ID_MAX = 120
+
+
+class NoSuchReminderError(LanternError):
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("This reminder is not in your planner any more. Reload the page.")
+
+
+def row(school: SchoolSettings, reminder: PlannerReminder, references: dict[str, str] | None = None) -> dict:
+    """A reminder as the planner and the dashboard show it: school time, the incident by reference only."""
+    local = reminder.due_at.astimezone(school.zone)
+    incident = None
+    if reminder.incident_id:
+        reference = (references or {}).get(reminder.incident_id) or f"LAN-{reminder.incident_id[:8].upper()}"
+        incident = {"id": reminder.incident_id, "reference": reference}
+    return {
+        "id": reminder.due,
+        "due_at": reminder.due_at.isoformat(),
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "note": reminder.note,
+        "kind": reminder.kind,
+        "incident": incident,
+        "sent": reminder.queued_at is not None,
+    }
+
+
+def due_between(staff_id: str, start: datetime, end: datetime) -> list[PlannerReminder]:
+    """One person's reminders due in [start, end], newest first (one Query of `by-owner`)."""
+    return list(
+        PlannerReminder.by_owner.query(
+            staff_id,
+            PlannerReminder.due.between(start.isoformat(), f"{end.isoformat()}#~"),
+            scan_index_forward=False,
+        )
+    )
+
+
+def my_planner(school: SchoolSettings, user: Staff, now: datetime | None = None) -> dict:
+    """Upcoming reminders (soonest first) and the most recent past ones (newest first)."""
+    now = now or utcnow()
+    cut = now.isoformat()
+    upcoming = list(PlannerReminder.by_owner.query(user.staff_id, PlannerReminder.due > cut))
+    past = list(
+        PlannerReminder.by_owner.query(
+            user.staff_id, PlannerReminder.due <= cut, scan_index_forward=False, limit=PAST_SHOWN
+        )
+    )
+    return {"upcoming": [row(school, r) for r in upcoming], "past": [row(school, r) for r in past]}
+
+
+def _readable_incident(school: SchoolSettings, user: Staff, incident_id, check: FieldChecker, source: dict):
+    """The incident a reminder is about, if the user may read it (else a field error, audited as a refusal)."""
+    if incident_id in (None, ""):
+        return None
+    try:
+        incident, level = review.load_for(school, user, incident_id, source, what="added a planner reminder")
+    except LanternError:
+        check.fail("planner-incident", "You cannot add a reminder about this incident. Remove it and try again.")
+        return None
+    if level != access.FULL:
+        check.fail("planner-incident", "You cannot add a reminder about this incident. Remove it and try again.")
+        return None
+    return incident
+
+
+def add(school: SchoolSettings, user: Staff, data: dict, source: dict, now: datetime | None = None) -> dict:
+    """Add a reminder: {date, time, note, incident_id?}."""
+    now = now or utcnow()
+    check = FieldChecker()
+    _known(data, {"date", "time", "note", "incident_id"}, check)
+    planned = read_planner(check, _when(data), school, now)
+    incident: Incident | None = _readable_incident(school, user, data.get("incident_id"), check, source)
+    if check.problems or planned is None:
+        raise InvalidInputError(PROBLEM, check.problems)
+    reminder = PlannerReminder.due_for(
+        planned.due_at,
+        user.staff_id,
+        incident.incident_id if incident else None,
+        planned.note,
+        key=str(uuid.uuid4()),
+        created_at=now,
+    )
+    reminder.save(condition=PlannerReminder.due.does_not_exist())
+    references = {incident.incident_id: incident.reference} if incident else {}
+    return {"reminder": row(school, reminder, references)}
+
+
+def change(school: SchoolSettings, user: Staff, data: dict, source: dict, now: datetime | None = None) -> dict:
+    """Move or reword one of my reminders that has not been sent: {id, date, time, note}. The due time is the
+    key, so the reminder is re-keyed in one transaction (the old one removed only if still unsent)."""
+    now = now or utcnow()
+    check = FieldChecker()
+    _known(data, {"id", "date", "time", "note"}, check)
+    current = _mine(user, data.get("id"))
+    planned = read_planner(check, _when(data), school, now)
+    if check.problems or planned is None:
+        raise InvalidInputError(PROBLEM, check.problems)
+    key = current.due.split("#", 1)[1]
+    moved = PlannerReminder.due_for(
+        planned.due_at,
+        user.staff_id,
+        current.incident_id,
+        planned.note,
+        key=key,
+        action_id=current.action_id,
+        kind=current.kind,
+        created_at=current.created_at or now,
+    )
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            unsent = PlannerReminder.queued_at.does_not_exist()
+            if moved.due == current.due:
+                transaction.update(current, actions=[PlannerReminder.note.set(planned.note)], condition=unsent)
+            else:
+                transaction.delete(current, condition=unsent)
+                transaction.save(moved, condition=PlannerReminder.due.does_not_exist())
+    except TransactWriteError:
+        raise InvalidInputError(
+            "This reminder has just been sent, so it cannot be changed. Add a new one.", {"planner-date": ""}
+        ) from None
+    return {"reminder": row(school, moved)}
+
+
+def delete(user: Staff, data: dict) -> dict:
+    """Delete one of my reminders (sent or not)."""
+    check = FieldChecker()
+    _known(data, {"id"}, check)
+    if check.problems:
+        raise InvalidInputError(PROBLEM, check.problems)
+    _mine(user, data.get("id")).delete()
+    return {"deleted": True}
+
+
+def _when(data: dict) -> dict:
+    return {"date": data.get("date"), "time": data.get("time"), "note": data.get("note")}
+
+
+def _known(data: dict, known: set[str], check: FieldChecker) -> None:
+    for name in sorted(set(data) - known):
+        check.fail(name, "This is not a field Lantern expects.")
+
+
+def _mine(user: Staff, reminder_id) -> PlannerReminder:
+    """One of the user's own reminders by id, found only in their own planner."""
+    if not isinstance(reminder_id, str) or not 0 < len(reminder_id) <= _ID_MAX:
+        raise NoSuchReminderError()
+    for reminder in PlannerReminder.by_owner.query(user.staff_id, PlannerReminder.due == reminder_id, limit=1):
+        return reminder
+    raise NoSuchReminderError()

@@ -1,0 +1,132 @@
+"""The reminder job: every minute, hand each planner reminder now due to the outbox, exactly once.
+
+It Queries each UTC day's partition of the planner from its checkpoint (less an overlap, for writes that landed
+late) to now: never a Scan, one Query per day bucket. Each due reminder is queued in one transaction that sets
+its `queued_at` (on condition it was not set) and writes its outbox email, so two overlapping runs, or a run
+after a crash, cannot send it twice; a job that was down catches up from its checkpoint and sends late, once.
+
+The email carries the owner's note and a link to the incident only if they may still read it; never a pupil's
+name or the account. An action's follow-up is not sent once the action is done.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import access, notify, outbox
+from chalicelib.clock import utcnow
+from chalicelib.log import logger
+from chalicelib.models import Incident, JobCheckpoint, PlannerReminder, Staff
+from chalicelib.settings import SchoolSettings
+
+JOB = "reminders"
+OVERLAP = timedelta(minutes=10)  # re-read a little before the checkpoint: a reminder saved late is still found
+FIRST_RUN_LOOKBACK = timedelta(days=1)
+LONGEST_CATCH_UP = timedelta(days=31)  # after a longer outage, reminders older than this are not sent
+
+
+def _days(start: datetime, end: datetime) -> list[str]:
+    first, last = start.date(), end.date()
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def due_now(start: datetime, end: datetime) -> list[PlannerReminder]:
+    """Reminders due in (start, end] not yet queued: one Query per UTC day between them."""
+    found = []
+    for day in _days(start, end):
+        found += PlannerReminder.query(
+            day,
+            PlannerReminder.due.between(start.isoformat(), f"{end.isoformat()}#~"),
+            filter_condition=PlannerReminder.queued_at.does_not_exist(),
+            consistent_read=True,
+        )
+    return found
+
+
+def queue_due(school: SchoolSettings, now: datetime | None = None) -> dict[str, int]:
+    """Queue every reminder due since the checkpoint; move the checkpoint to now. Returns counts by outcome."""
+    now = now or utcnow()
+    checkpoint = _checkpoint(now)
+    outcomes: dict[str, int] = {}
+    for reminder in due_now(checkpoint - OVERLAP, now):
+        outcome = queue_one(school, reminder, now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    try:  # never moves back: an overlapping run that started earlier leaves a later checkpoint alone
+        JobCheckpoint(job=JOB, done_until=now.isoformat()).save(
+            condition=JobCheckpoint.done_until.does_not_exist() | (JobCheckpoint.done_until < now.isoformat())
+        )
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    if outcomes:
+        logger.info("reminders queued", extra={"outcomes": outcomes})
+    return outcomes
+
+
+def _checkpoint(now: datetime) -> datetime:
+    try:
+        done_until = JobCheckpoint.get(JOB, consistent_read=True).done_until
+    except JobCheckpoint.DoesNotExist:
+        done_until = None
+    if done_until is None:
+        return now - FIRST_RUN_LOOKBACK
+    return max(datetime.fromisoformat(done_until), now - LONGEST_CATCH_UP)
+
+
+def queue_one(school: SchoolSettings, reminder: PlannerReminder, now: datetime) -> str:
+    """Hand one reminder to the outbox (or mark it not needed); "queued", "not needed" or "already queued"."""
+    try:
+        owner = Staff.get(reminder.staff_id, consistent_read=True)
+    except Staff.DoesNotExist:
+        owner = None
+    context = _email(school, reminder, owner)
+    mark = [PlannerReminder.queued_at.set(now)]
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.update(reminder, actions=mark, condition=PlannerReminder.queued_at.does_not_exist())
+            if context is not None:
+                change_key = f"reminder#{reminder.due_day}#{reminder.due}"
+                transaction.save(outbox.item("planner_reminder", reminder.staff_id, change_key, context, now))
+    except TransactWriteError:
+        return "already queued"  # another run has it
+    return "queued" if context is not None else "not needed"
+
+
+def _email(school: SchoolSettings, reminder: PlannerReminder, owner: Staff | None) -> dict | None:
+    """The reminder email's context, or None when it is no longer needed (owner gone, action done)."""
+    if owner is None or not owner.active:
+        return None
+    link = None
+    reference = None
+    if reminder.incident_id:
+        incident = _incident(reminder.incident_id)
+        if incident is not None:
+            from chalicelib.incidents import review
+
+            if reminder.action_id and review.completion_of(reminder.action_id, review.events(incident.incident_id)):
+                return None
+            level = access.incident_access(
+                owner.staff_id, owner.role, review.state_of(incident), list(incident.alerted_ids), school
+            )
+            if level != access.NONE:
+                link, reference = notify.incident_link(school, incident.incident_id), incident.reference
+    local = reminder.due_at.astimezone(school.zone)
+    return {
+        "note": reminder.note,
+        "kind": reminder.kind,
+        "due": f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}",
+        "link": link,
+        "reference": reference,
+    }
+
+
+def _incident(incident_id: str) -> Incident | None:
+    try:
+        return Incident.get(incident_id, consistent_read=True)
+    except Incident.DoesNotExist:
+        return None
+
