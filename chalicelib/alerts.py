@@ -24,11 +24,7 @@ DUE_REMINDERS = timedelta(days=7)  # reminders that came due this week show on t
 
 def open_work(staff_id: str) -> list[Alert]:
     """Everything still to do for one person, newest first (GSI `open-work`, all pages)."""
-    return list(
-        Alert.open_items.query(
-            "open", Alert.open_key.startswith(f"{staff_id}#"), scan_index_forward=False
-        )
-    )
+    return list(Alert.open_items.query("open", Alert.open_key.startswith(f"{staff_id}#"), scan_index_forward=False))
 
 
 def my_alerts(school: SchoolSettings, staff_id: str, *, cursor: str | None = None) -> dict:
@@ -69,8 +65,7 @@ def my_alerts(school: SchoolSettings, staff_id: str, *, cursor: str | None = Non
         ],
         "reminders": [planner.row(school, r) for r in planner.due_between(staff_id, now - DUE_REMINDERS, now)],
         "read": [
-            {**_alert_row(a), "action_id": a.action_id, "text": a.action_text if a.is_action else None}
-            for a in read
+            {**_alert_row(a), "action_id": a.action_id, "text": a.action_text if a.is_action else None} for a in read
         ],
         "cursor": _write_cursor(more) if more else None,
     }

@@ -88,7 +88,8 @@ def build(school: SchoolSettings, now: datetime) -> list[tuple[Staff, dict]]:
         incidents = [
             _incident_line(i, now)
             for i in open_incidents
-            if readable(plain(i.state)["categories"]) and _in_digest_of(member.role, plain(i.state)["categories"], school)
+            if readable(plain(i.state)["categories"])
+            and _in_digest_of(member.role, plain(i.state)["categories"], school)
         ]
         unread = [_unread_line(a, staff, now) for a in stale if readable(a.categories)]
         late = [_overdue_line(alerts, staff) for alerts in overdue.values() if readable(alerts[0].categories)]

@@ -338,9 +338,7 @@ class PlannerReminder(Model):
     by_owner = PlannerByOwner()
 
     @classmethod
-    def due_for(
-        cls, due_at, staff_id: str, incident_id: str | None, note: str, key: str, **extra
-    ) -> PlannerReminder:
+    def due_for(cls, due_at, staff_id: str, incident_id: str | None, note: str, key: str, **extra) -> PlannerReminder:
         """A reminder due at `due_at` (converted to UTC, as the keys need); `key` makes the sort key unique."""
 
         due = due_at.astimezone(UTC)

@@ -62,7 +62,8 @@ def deliver(school: SchoolSettings, outbox_id: str, now: datetime | None = None)
         entry = OutboxItem.get(outbox_id, consistent_read=True)
     except OutboxItem.DoesNotExist:
         return "not due"
-    if entry.queue != PENDING or entry.queue_at > _stamp(now):
+    first = entry.attempts == 0  # a new item is due at once, whatever the clocks of writer and sender say
+    if entry.queue != PENDING or (not first and entry.queue_at > _stamp(now)):
         return "not due"
     try:  # the claim: only one sender gets past this for each attempt
         entry.update(
@@ -71,8 +72,8 @@ def deliver(school: SchoolSettings, outbox_id: str, now: datetime | None = None)
                 OutboxItem.attempts.set(OutboxItem.attempts + 1),
             ],
             condition=(OutboxItem.queue == PENDING)
-            & (OutboxItem.queue_at <= _stamp(now))
-            & (OutboxItem.attempts == entry.attempts),
+            & (OutboxItem.attempts == entry.attempts)
+            & ((OutboxItem.queue_at <= _stamp(now)) | (OutboxItem.attempts == 0)),
         )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":

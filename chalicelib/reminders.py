@@ -129,4 +129,3 @@ def _incident(incident_id: str) -> Incident | None:
         return Incident.get(incident_id, consistent_read=True)
     except Incident.DoesNotExist:
         return None
-

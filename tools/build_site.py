@@ -16,12 +16,16 @@ import jinja2
 from chalicelib import __version__
 from chalicelib.access import LEADERSHIP_ROLES
 from chalicelib.body_map import body_regions
+from chalicelib.incidents.changes import DONE_NOTE_MAX
+from chalicelib.incidents.form import PLANNER_NOTE_MAX
 from chalicelib.settings import SchoolSettings, load_school
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 ASSETS = ROOT / "site"
 SCHOOLS = ROOT / "infra" / "schools"
+# Lengths the server refuses past, for the pages' character counts: the same numbers, not copies of them.
+LIMITS = {"planner_note": PLANNER_NOTE_MAX, "action_done_note": DONE_NOTE_MAX}
 
 
 def school_file(slug: str) -> Path:
@@ -39,7 +43,7 @@ def render_pages(school: SchoolSettings) -> dict[str, str]:
     )
     return {
         page.name: environment.get_template(page.name).render(
-            school=school, version=__version__, body_regions=body_regions()
+            school=school, version=__version__, body_regions=body_regions(), limits=LIMITS
         )
         for page in sorted(TEMPLATES.glob("*.html"))
         if not page.name.startswith("_")

@@ -136,7 +136,9 @@ def set_password(school: SchoolSettings, token: str, password: str, now: datetim
                 ],
                 condition=Staff.staff_id.exists(),
             )
-            transaction.save(outbox.item("password_changed", staff.staff_id, f"password-changed#{link.token_hash}", {}, now))
+            transaction.save(
+                outbox.item("password_changed", staff.staff_id, f"password-changed#{link.token_hash}", {}, now)
+            )
     except TransactWriteError:
         # Someone used the same link a moment ago: nothing was written.
         raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE}) from None

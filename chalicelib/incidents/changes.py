@@ -346,7 +346,11 @@ def _page_after(school: SchoolSettings, user: Staff, incident: Incident, state: 
             "moved": True,
             "message": "Saved. This incident is now with the people who deal with its new category: "
             "you no longer have access to it.",
-            "incident": {"id": incident.incident_id, "reference": incident.reference, "categories": state["categories"]},
+            "incident": {
+                "id": incident.incident_id,
+                "reference": incident.reference,
+                "categories": state["categories"],
+            },
             "actions": [],
             "may_act": False,
             "viewers": None,

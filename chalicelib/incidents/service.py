@@ -81,7 +81,14 @@ def add_incident(
     try:
         return create(request=request, school=school, reporter=reporter, submission=submission, now=now)
     except IdempotencyAlreadyInProgressError:
-        raise StillAddingError() from None
+        # Either another request is adding it right now, or one added it and then failed to record its answer
+        # (a timeout, a lost write): the incident's own id tells which.
+        try:
+            return receipt(
+                Incident.get(incident_id_for(reporter.staff_id, submission.idempotency_key)), people.directory()
+            )
+        except Incident.DoesNotExist:
+            raise StillAddingError() from None
     except IdempotencyValidationError:
         raise DifferentResubmissionError() from None
 
