@@ -53,15 +53,13 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def deliver(school: SchoolSettings, outbox_id: str, now: datetime | None = None) -> str:
-    """Claim, send and mark one item; return what happened ("sent", "skipped", "retry", "parked", "not due")."""
+def deliver(school: SchoolSettings, entry: OutboxItem, now: datetime | None = None) -> str:
+    """Claim, send and mark one item as last seen (the stream's image, the sweep's Query); return what happened
+    ("sent", "skipped", "retry", "parked", "not due"). The claim fails if anyone has moved it on since."""
     from pynamodb.exceptions import UpdateError
 
     now = now or utcnow()
-    try:
-        entry = OutboxItem.get(outbox_id, consistent_read=True)
-    except OutboxItem.DoesNotExist:
-        return "not due"
+    outbox_id = entry.outbox_id
     first = entry.attempts == 0  # a new item is due at once, whatever the clocks of writer and sender say
     if entry.queue != PENDING or (not first and entry.queue_at > _stamp(now)):
         return "not due"
@@ -138,7 +136,7 @@ def handle_stream(school: SchoolSettings, event: dict, context=None) -> dict:
 
     def record_handler(record) -> None:
         if record.event_name == DynamoDBRecordEventName.INSERT:  # claims and marks are MODIFYs: not new mail
-            deliver(school, record.dynamodb.keys["outbox_id"])
+            deliver(school, OutboxItem.from_raw_data(record.raw_event["dynamodb"]["NewImage"]))
 
     return process_partial_response(
         event=event,
@@ -154,7 +152,7 @@ def sweep(school: SchoolSettings, now: datetime | None = None) -> dict[str, int]
     outcomes: dict[str, int] = {}
     due = OutboxItem.waiting.query(PENDING, OutboxItem.queue_at <= _stamp(now), limit=SWEEP_PAGE)
     for entry in list(due):
-        outcome = deliver(school, entry.outbox_id, now)
+        outcome = deliver(school, entry, now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     if outcomes:
         logger.info("outbox swept", extra={"outcomes": outcomes})

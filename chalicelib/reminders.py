@@ -52,8 +52,13 @@ def queue_due(school: SchoolSettings, now: datetime | None = None) -> dict[str, 
     now = now or utcnow()
     checkpoint = _checkpoint(now)
     outcomes: dict[str, int] = {}
-    for reminder in due_now(checkpoint - OVERLAP, now):
-        outcome = queue_one(school, reminder, now)
+    due = due_now(checkpoint - OVERLAP, now)
+    owners = {m.staff_id: m for m in Staff.batch_get({r.staff_id for r in due})} if due else {}
+    incident_ids = {r.incident_id for r in due if r.incident_id}
+    incidents = {i.incident_id: i for i in Incident.batch_get(incident_ids)} if incident_ids else {}
+    for reminder in due:
+        context = _email(school, reminder, owners.get(reminder.staff_id), incidents.get(reminder.incident_id or ""))
+        outcome = queue_one(reminder, context, now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     try:  # never moves back: an overlapping run that started earlier leaves a later checkpoint alone
         JobCheckpoint(job=JOB, done_until=now.isoformat()).save(
@@ -77,13 +82,9 @@ def _checkpoint(now: datetime) -> datetime:
     return max(datetime.fromisoformat(done_until), now - LONGEST_CATCH_UP)
 
 
-def queue_one(school: SchoolSettings, reminder: PlannerReminder, now: datetime) -> str:
-    """Hand one reminder to the outbox (or mark it not needed); "queued", "not needed" or "already queued"."""
-    try:
-        owner = Staff.get(reminder.staff_id, consistent_read=True)
-    except Staff.DoesNotExist:
-        owner = None
-    context = _email(school, reminder, owner)
+def queue_one(reminder: PlannerReminder, context: dict | None, now: datetime) -> str:
+    """Hand one reminder to the outbox with its email (None: no longer needed, only marked); "queued",
+    "not needed" or "already queued"."""
     mark = [PlannerReminder.queued_at.set(now)]
     try:
         with TransactWrite(connection=Connection()) as transaction:
@@ -96,14 +97,15 @@ def queue_one(school: SchoolSettings, reminder: PlannerReminder, now: datetime) 
     return "queued" if context is not None else "not needed"
 
 
-def _email(school: SchoolSettings, reminder: PlannerReminder, owner: Staff | None) -> dict | None:
+def _email(
+    school: SchoolSettings, reminder: PlannerReminder, owner: Staff | None, incident: Incident | None
+) -> dict | None:
     """The reminder email's context, or None when it is no longer needed (owner gone, action done)."""
     if owner is None or not owner.active:
         return None
     link = None
     reference = None
     if reminder.incident_id:
-        incident = _incident(reminder.incident_id)
         if incident is not None:
             from chalicelib.incidents import review
 
@@ -122,10 +124,3 @@ def _email(school: SchoolSettings, reminder: PlannerReminder, owner: Staff | Non
         "link": link,
         "reference": reference,
     }
-
-
-def _incident(incident_id: str) -> Incident | None:
-    try:
-        return Incident.get(incident_id, consistent_read=True)
-    except Incident.DoesNotExist:
-        return None

@@ -484,7 +484,7 @@ class Deployer:
         from chalicelib.settings import current_school
 
         for entry in OutboxItem.waiting.query(outbox.PENDING):
-            if entry.staff_id == staff_id and outbox.deliver(current_school(), entry.outbox_id) == "retry":
+            if entry.staff_id == staff_id and outbox.deliver(current_school(), entry) == "retry":
                 return OutboxItem.get(entry.outbox_id, consistent_read=True).last_error or "error"
         return None
 

@@ -53,31 +53,31 @@ INDEX_ACCESS = ("dynamodb:Query",)
 # What each event function's role (infra/stack.yaml) may do: per table (`kind`) its actions, per index
 # (`kind/index-name`) Query. These run without a user, so each gets only the calls its job makes.
 GET = ("dynamodb:GetItem",)
-CLAIM = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # read an item, claim or mark it with a conditional update
-CHECKPOINT = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+CLAIM = ("dynamodb:UpdateItem",)  # claim or mark an item (as the stream or the sweep saw it) with a conditional update
+CHECKPOINT = ("dynamodb:GetItem", "dynamodb:PutItem")  # a job's checkpoint: read, then (conditionally) saved
 FUNCTION_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     # The outbox table's stream handler: claims each new item, reads its recipient, sends, marks it.
     "SendOutboxRole": {"outbox": CLAIM, "staff": GET},
     # The backstop: what is still pending (GSI `queue`), claimed and sent as above.
     "SweepOutboxRole": {"outbox": CLAIM, "outbox/queue": INDEX_ACCESS, "staff": GET},
-    # Due reminders → the outbox, each in one transaction that marks the reminder queued.
+    # Due reminders → the outbox, each in one transaction that marks the reminder queued (UpdateItem + PutItem);
+    # the owner, the incident and its history say whether it is still needed and may carry a link.
     "QueueDueRemindersRole": {
         "jobs": CHECKPOINT,
-        "planner": ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"),
+        "planner": ("dynamodb:Query", "dynamodb:UpdateItem"),
         "outbox": ("dynamodb:PutItem",),
-        "incidents": GET,
-        "staff": GET,
-        "alerts": GET,
+        "incidents": ("dynamodb:BatchGetItem",),  # the due reminders' incidents and owners, one batch each
+        "staff": ("dynamodb:BatchGetItem",),
         "incident-events": ("dynamodb:Query",),
     },
-    # Once a school day: open incidents, open work and emails parked → one digest per recipient in the outbox.
+    # Once a school day: open incidents, open work, the directory and emails parked (four Queries of indexes)
+    # → one digest per recipient, each put in the outbox only if absent.
     "SendDailyDigestRole": {
         "jobs": CHECKPOINT,
         "incidents/open": INDEX_ACCESS,
         "alerts/open-work": INDEX_ACCESS,
-        "staff": GET,
         "staff/directory": INDEX_ACCESS,
-        "outbox": ("dynamodb:PutItem", "dynamodb:BatchWriteItem"),
+        "outbox": ("dynamodb:PutItem",),
         "outbox/queue": INDEX_ACCESS,
     },
 }

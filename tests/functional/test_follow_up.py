@@ -382,9 +382,7 @@ def test_two_senders_claim_an_email_once(as_, people, school):
     add(as_, people, submission(people))
     (item,) = [i for i in OutboxItem.scan() if i.staff_id == people["head"].staff_id]
     results = []
-    senders = [
-        threading.Thread(target=lambda: results.append(outbox.deliver(school, item.outbox_id))) for _ in range(4)
-    ]
+    senders = [threading.Thread(target=lambda: results.append(outbox.deliver(school, item))) for _ in range(4)]
     for sender in senders:
         sender.start()
     for sender in senders:

@@ -356,6 +356,20 @@ def test_ses_and_the_first_admin_created_once_and_emailed(moto, target, template
     assert (admin.role, admin.name) == ("admin", "Ann Admin")
 
 
+def test_an_email_ses_refuses_is_reported_and_left_in_the_outbox(moto, target, template):
+    """The link goes through the outbox; deploy sends it at once, so SES's refusal (the sandbox) is reported here."""
+    from chalicelib import outbox
+    from tools.local_stack import sent_emails
+
+    create_tables(template)  # no SES identity: SES refuses to send from the domain
+    said = Deployer(target).first_admin("it@castlemeadtrowbridge.example.org", "Ann Admin", can_send=True)
+    assert said.startswith("created the admin account it@castlemeadtrowbridge.example.org, but SES refused")
+    assert "MessageRejected" in said and "In the SES sandbox the recipient must be verified too" in said
+    assert sent_emails("eu-west-2") == []
+    (waiting,) = outbox.OutboxItem.waiting.query(outbox.PENDING)  # the stack's sweep tries again later
+    assert (waiting.template, waiting.attempts) == ("set_password", 1)
+
+
 def test_the_admin_is_created_without_email_until_ses_can_send(moto, target, template):
     from tools.local_stack import sent_emails
 

@@ -1,8 +1,16 @@
-"""The API role is tight; is it tight enough to break the app? Every AWS call the API function makes in the main
-flows (set password, sign in, add an incident with a file and a planner reminder, review, download, act, change
-status, chronology, alerts, sign out) is recorded on moto, turned into the IAM action and resource AWS would
-authorise, and checked against the role's policy in the packaged template. The tables are created from the
-template too, so the app's queries run against the template's keys and indexes.
+"""The roles are tight; are they tight enough to break the app? Every AWS call each function makes in the main
+flows is recorded on moto, turned into the IAM action and resource AWS would authorise, and checked against the
+policy of the role that function runs under in the packaged template:
+
+- the API (every route shares APIHandlerRole): set password, sign in, add an incident with a file and a planner
+  reminder, review, download, act with a follow-up date, My planner (add, move, delete), open work, mark an
+  action done, change status, chronology, alerts, sign out;
+- the outbox's stream handler (SendOutboxRole), fed from the outbox table's stream as Lambda's event source
+  mapping feeds it (the stream reads are authorised as that role too);
+- the scheduled functions: the sweep (SweepOutboxRole), the reminder job (QueueDueRemindersRole) and the daily
+  digest (SendDailyDigestRole), each called at a moment when it has work, and once through app.py as scheduled.
+
+The tables are created from the template too, so the app's queries run against the template's keys and indexes.
 
 What this cannot prove: IAM's real evaluation (this is fnmatch over the resolved ARNs), and KMS, whose calls
 DynamoDB and S3 make on the caller's behalf (see docs/deploying.md)."""
@@ -13,7 +21,8 @@ import fnmatch
 import os
 import re
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 
 import boto3
 import pytest
@@ -23,9 +32,24 @@ from tests.infra.test_deploy import create_tables
 
 ACCOUNT, REGION, SCHOOL = "123456789012", "eu-west-2", "themead"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+API, SENDER, SWEEP, REMINDERS, DIGEST = (
+    "APIHandlerRole",
+    "SendOutboxRole",
+    "SweepOutboxRole",
+    "QueueDueRemindersRole",
+    "SendDailyDigestRole",
+)
 
 
-def resolve(value, bucket: str) -> str:
+@dataclass
+class Stack:
+    """What the template's references resolve to here: the files bucket and the tables' streams."""
+
+    bucket: str
+    streams: dict[str, str] = field(default_factory=dict)  # table logical id → its stream's ARN
+
+
+def resolve(value, stack: Stack) -> str:
     """A policy resource from the template as the ARN CloudFormation would make of it here."""
     names = {
         "AWS::Partition": "aws",
@@ -36,29 +60,28 @@ def resolve(value, bucket: str) -> str:
 
     def arn_of(logical: str) -> str:
         if logical == "FilesBucket":
-            return f"arn:aws:s3:::{bucket}"
+            return f"arn:aws:s3:::{stack.bucket}"
         if logical.endswith("Table"):
             kind = re.sub(r"(?<!^)([A-Z])", r"-\1", logical.removesuffix("Table")).lower()
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/lantern-{SCHOOL}-{kind}"
         if logical == "Key":
             return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/the-school-key"
-        if logical == "APIHandlerLogGroup":
-            return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/lantern-{SCHOOL}-api:*"
         raise KeyError(logical)
 
     if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return arn_of(value["Fn::GetAtt"][0])
+        logical, attribute = value["Fn::GetAtt"]
+        return stack.streams[logical] if attribute == "StreamArn" else arn_of(logical)
     text = value["Fn::Sub"]
     text = re.sub(r"\$\{(\w+)\.Arn\}", lambda m: arn_of(m.group(1)), text)
     return re.sub(r"\$\{([\w:]+)\}", lambda m: names[m.group(1)], text)
 
 
-def allowed(policies: list[dict], action: str, resource: str, bucket: str) -> bool:
+def allowed(policies: list[dict], action: str, resource: str, stack: Stack) -> bool:
     for policy in policies:
         for statement in policy["PolicyDocument"]["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            if action in actions and any(fnmatch.fnmatchcase(resource, resolve(r, bucket)) for r in resources):
+            if action in actions and any(fnmatch.fnmatchcase(resource, resolve(r, stack)) for r in resources):
                 return True
     return False
 
@@ -67,8 +90,18 @@ def table_arn(name: str, index: str | None = None) -> str:
     return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}" + (f"/index/{index}" if index else "")
 
 
-def authorisations(service: str, operation: str, params: dict) -> list[tuple[str, str]]:
-    """(IAM action, resource) pairs AWS authorises for one API call."""
+@dataclass
+class Call:
+    role: str
+    service: str
+    operation: str
+    params: dict
+    response: dict
+
+
+def authorisations(call: Call, iterators: dict[str, str]) -> list[tuple[str, str]]:
+    """(IAM action, resource) pairs AWS authorises for one API call. `iterators`: shard iterator → stream ARN."""
+    service, operation, params = call.service, call.operation, call.params
     if service == "dynamodb":
         if operation == "TransactWriteItems":
             kinds = {
@@ -82,9 +115,12 @@ def authorisations(service: str, operation: str, params: dict) -> list[tuple[str
                 for item in params["TransactItems"]
                 for kind, body in item.items()
             ]
-        if operation == "BatchGetItem":
-            return [("dynamodb:BatchGetItem", table_arn(name)) for name in params["RequestItems"]]
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", table_arn(name)) for name in params["RequestItems"]]
         return [(f"dynamodb:{operation}", table_arn(params["TableName"], params.get("IndexName")))]
+    if service == "dynamodbstreams":  # IAM names these dynamodb:*, on the stream
+        stream = params.get("StreamArn") or iterators[params["ShardIterator"]]
+        return [(f"dynamodb:{operation}", stream)]
     if service == "s3":
         action = {"HeadObject": "GetObject"}.get(operation, operation)
         return [(f"s3:{action}", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
@@ -92,6 +128,56 @@ def authorisations(service: str, operation: str, params: dict) -> list[tuple[str
         domain = re.search(r"@([^>\s]+)", params["Source"]).group(1)
         return [(f"ses:{operation}", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}")]
     return [(f"{service}:{operation}", "?")]
+
+
+def needed_by_role(calls: list[Call]) -> dict[str, set[tuple[str, str]]]:
+    iterators = {}
+    for call in calls:  # which stream each shard iterator reads (GetRecords names only the iterator)
+        if call.operation == "GetShardIterator":
+            iterators[call.response["ShardIterator"]] = call.params["StreamArn"]
+        if call.operation == "GetRecords" and call.response.get("NextShardIterator"):
+            iterators[call.response["NextShardIterator"]] = iterators[call.params["ShardIterator"]]
+    needed: dict[str, set[tuple[str, str]]] = {}
+    for call in calls:
+        needed.setdefault(call.role, set()).update(authorisations(call, iterators))
+    return needed
+
+
+class Recorder:
+    """Every AWS call, with the role of the function making it; calls made as None are the test's own set-up."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.role: str | None = API
+
+    @contextmanager
+    def running_as(self, role: str | None):
+        before, self.role = self.role, role
+        try:
+            yield
+        finally:
+            self.role = before
+
+
+@contextmanager
+def recording():
+    import botocore.client
+
+    recorder = Recorder()
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(self, operation, params):
+        response = original(self, operation, params)
+        if recorder.role is not None:
+            service = self.meta.service_model.service_name
+            recorder.calls.append(Call(recorder.role, service, operation, params, response))
+        return response
+
+    botocore.client.BaseClient._make_api_call = record
+    try:
+        yield recorder
+    finally:
+        botocore.client.BaseClient._make_api_call = original
 
 
 @pytest.fixture
@@ -107,41 +193,53 @@ def deployed_like(local_aws, monkeypatch, template):
     bucket = os.environ["LANTERN_FILES_BUCKET"]
     boto3.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     boto3.client("ses").verify_domain_identity(Domain=f"{SCHOOL}.example.org")
-    return bucket
+    outbox = boto3.client("dynamodb").describe_table(TableName=f"lantern-{SCHOOL}-outbox")["Table"]
+    return Stack(bucket=bucket, streams={"OutboxTable": outbox["LatestStreamArn"]})
 
 
-@contextmanager
-def recording():
-    import botocore.client
-
-    calls: list[tuple[str, str, dict]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def record(self, operation, params):
-        calls.append((self.meta.service_model.service_name, operation, params))
-        return original(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = record
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original
+def digest_time(school) -> datetime:
+    """A school day at least four days on (alerts by then unread for longer than the school allows), just after
+    the digest's time."""
+    local_today = datetime.now(UTC).astimezone(school.zone).date()
+    day = local_today + timedelta(days=4)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    at = datetime.combine(day, time.fromisoformat(school.digest.time), tzinfo=school.zone)
+    return (at + timedelta(minutes=1)).astimezone(UTC)
 
 
-def test_every_call_of_the_main_flows_is_allowed_by_the_role(deployed_like, template):
+def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deployed_like, template):
     from chalice.test import Client
 
     from app import app
+    from chalicelib import digest, outbox, reminders
     from chalicelib.clock import utcnow
+    from chalicelib.settings import current_school
     from tests.functional.incident_data import make_people, safeguarding
-    from tests.helpers import Api, sent_emails, session_cookie_for
+    from tests.helpers import Api, session_cookie_for
+    from tools.local_stack import outbox_stream, sent_emails
 
-    bucket = deployed_like
+    stack = deployed_like
+    school = current_school()
+    assert school.digest.enabled
     people = make_people()  # admin work, not the API's
-    with Client(app, stage_name="api") as client, recording() as calls:
+    stream = outbox_stream(app)  # Lambda's event source mapping knows the stream; finding it is set-up
+    now = utcnow()
+    with Client(app, stage_name="api") as client, recording() as recorder:
+
+        def deliver() -> list:
+            """The outbox's stream handed to app.py's send_outbox, as Lambda's event source mapping does."""
+            with recorder.running_as(SENDER):
+                stream.poll()
+            return sent_emails(REGION)
+
+        def as_user(staff) -> Api:
+            with recorder.running_as(None):
+                return Api(client, session_cookie_for(staff))
+
         anonymous = Api(client)
         assert anonymous.post("/auth/forgot", {"email": people["teacher"].email}).status_code == 202
-        token = re.search(r"#token=([A-Za-z0-9_-]+)", sent_emails()[-1].body).group(1)
+        token = re.search(r"#token=([A-Za-z0-9_-]+)", deliver()[-1].body).group(1)
         password = "correct horse battery staple lantern"
         assert anonymous.post("/auth/set-password", {"token": token, "password": password}).status_code == 200
         login = anonymous.post("/auth/login", {"email": people["teacher"].email, "password": password})
@@ -156,43 +254,131 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role(deployed_like, temp
         body = safeguarding(
             people,
             upload_ids=[start.data["upload_id"]],
-            planner={"date": (utcnow() + timedelta(days=2)).date().isoformat(), "time": "09:00", "note": "Check in"},
+            planner={"date": (now + timedelta(days=2)).date().isoformat(), "time": "09:00", "note": "Check in"},
         )
         added = teacher.post("/incidents", body)
         assert added.status_code == 201, added.data
-        dsl = Api(client, session_cookie_for(people["dsl"]))
+
+        # The backstop: every email the stream has not handed on yet (the password-changed email, the alerts).
+        with recorder.running_as(SWEEP):
+            swept = outbox.sweep(school, now=utcnow() + timedelta(minutes=1))
+        assert swept.get("sent", 0) >= 2, swept
+        assert deliver()  # the stream now finds them sent: nothing twice
+
+        dsl = as_user(people["dsl"])
         alerts = dsl.get("/alerts").data["alerts"]
         incident_id = alerts[0]["incident_id"]
         assert dsl.get(f"/incidents/{incident_id}").status_code == 200
         assert dsl.get(f"/incidents/{incident_id}/files/0").status_code == 200
-        action = {"text": "Phone call.", "date": "2026-11-27", "tagged_ids": [people["teacher"].staff_id]}
-        assert dsl.post(f"/incidents/{incident_id}/actions", action).status_code == 200
+        follow_up = (now.astimezone(school.zone) + timedelta(days=3)).date().isoformat()
+        action = {
+            "text": "Phone call.",
+            "date": now.astimezone(school.zone).date().isoformat(),
+            "tagged_ids": [people["teacher"].staff_id],
+            "follow_up": follow_up,
+        }
+        acted = dsl.post(f"/incidents/{incident_id}/actions", action)
+        assert acted.status_code == 200, acted.data
+
+        # My planner: add one, move it, delete it.
+        assert teacher.get("/planner").status_code == 200
+        when = {"date": (now + timedelta(days=5)).date().isoformat(), "time": "10:00", "note": "Ring home"}
+        mine = teacher.post("/planner", when)
+        assert mine.status_code == 201, mine.data
+        moved = teacher.post("/planner/change", {**when, "id": mine.data["reminder"]["id"], "time": "11:00"})
+        assert moved.status_code == 200, moved.data
+        deleted = teacher.post("/planner/delete", {"id": moved.data["reminder"]["id"]})
+        assert deleted.status_code == 200, deleted.data
+
+        # The reminder job: a first run sets its checkpoint; one four days on queues the planner reminder and
+        # the action's follow-ups (for its author and the teacher).
+        with recorder.running_as(REMINDERS):
+            assert reminders.queue_due(school, now=utcnow()) == {}
+            queued = reminders.queue_due(school, now=utcnow() + timedelta(days=4))
+        assert queued == {"queued": 3}, queued
+
+        # The digest, on a school day after its time: the open incident, unread alerts, the late follow-up.
+        with recorder.running_as(DIGEST):
+            assert digest.send_if_due(school, now=digest_time(school)) >= 1
+        deliver()
+        with recorder.running_as(SWEEP):  # whatever the stream found not yet due (they were queued "later")
+            outbox.sweep(school, now=max(digest_time(school), utcnow() + timedelta(days=4)) + timedelta(minutes=5))
+        with recorder.running_as(None):
+            assert list(outbox.OutboxItem.waiting.query(outbox.PENDING)) == []  # every email went
+
+        work = teacher.get("/alerts").data
+        (open_action,) = work["actions"]
+        done = teacher.post(f"/incidents/{incident_id}/actions/{open_action['action_id']}/done", {"note": "Rang."})
+        assert done.status_code == 200, done.data
         status = {"status": "Closed", "decision": "No further action", "reason": "Resolved"}
         assert dsl.post(f"/incidents/{incident_id}/status", status).status_code == 200
         assert dsl.get(f"/pupils/{people['ama'].pupil_id}/chronology").status_code == 200
         assert dsl.post("/alerts/read", {"incident_id": incident_id}).status_code == 200
         assert teacher.post("/auth/logout").status_code == 200
 
-    policies = template["Resources"]["APIHandlerRole"]["Properties"]["Policies"]
-    needed = {pair for service, operation, params in calls for pair in authorisations(service, operation, params)}
+        # Each scheduled function once more, as its schedule starts it (through app.py, now).
+        scheduled = client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        for name, role in (("sweep_outbox", SWEEP), ("queue_due_reminders", REMINDERS), ("send_daily_digest", DIGEST)):
+            with recorder.running_as(role):
+                client.lambda_.invoke(name, scheduled)
+        deliver()
+
+    needed = needed_by_role(recorder.calls)
     # The browser's presigned POST is authorised as the role that signed it: PutObject, with the tagging field.
-    upload = f"arn:aws:s3:::{bucket}/uploads/{people['teacher'].staff_id}/{start.data['upload_id']}"
-    needed |= {("s3:PutObject", upload), ("s3:PutObjectTagging", upload)}
-    refused = sorted(pair for pair in needed if not allowed(policies, *pair, bucket))
+    upload = f"arn:aws:s3:::{stack.bucket}/uploads/{people['teacher'].staff_id}/{start.data['upload_id']}"
+    needed[API] |= {("s3:PutObject", upload), ("s3:PutObjectTagging", upload)}
+    assert set(needed) == {API, SENDER, SWEEP, REMINDERS, DIGEST}
+    resources = template["Resources"]
+    refused = sorted(
+        (role, action, resource)
+        for role, pairs in needed.items()
+        for action, resource in pairs
+        if not allowed(resources[role]["Properties"]["Policies"], action, resource, stack)
+    )
     assert refused == []
-    actions = {action for action, _ in needed}
-    assert {"dynamodb:TransactWriteItems", "dynamodb:Scan"}.isdisjoint(actions)
-    for expected in (
-        "dynamodb:Query",
-        "dynamodb:BatchGetItem",
-        "dynamodb:ConditionCheckItem",
-        "s3:GetObject",
-        "ses:SendEmail",
-    ):
-        assert expected in actions  # the flows really went through these paths
-    # and the checker is not vacuous: what the role must not do is refused
-    staff_table = table_arn(f"lantern-{SCHOOL}-staff")
-    assert not allowed(policies, "dynamodb:Scan", staff_table, bucket)
-    assert not allowed(policies, "dynamodb:DeleteItem", table_arn(f"lantern-{SCHOOL}-audit"), bucket)
-    assert not allowed(policies, "dynamodb:GetItem", table_arn("lantern-rivermead-staff"), bucket)
-    assert not allowed(policies, "s3:GetObject", f"arn:aws:s3:::{bucket}/other/key", bucket)
+
+    # the flows really went through these paths, and no role needs a Scan or a whole-table transaction grant
+    actions = {role: {action for action, _ in pairs} for role, pairs in needed.items()}
+    for role_actions in actions.values():
+        assert {"dynamodb:TransactWriteItems", "dynamodb:Scan"}.isdisjoint(role_actions)
+    for role, expected in {
+        API: {"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem"},
+        SENDER: {"dynamodb:GetRecords", "dynamodb:GetItem", "dynamodb:UpdateItem", "ses:SendEmail"},
+        SWEEP: {"dynamodb:Query", "dynamodb:UpdateItem", "ses:SendEmail"},
+        REMINDERS: {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+        DIGEST: {"dynamodb:Query", "dynamodb:PutItem"},
+    }.items():
+        assert expected <= actions[role], role
+    assert {"s3:GetObject"} <= actions[API]
+    # only the senders send: every other function writes to the outbox
+    assert [role for role, role_actions in actions.items() if "ses:SendEmail" in role_actions] in (
+        [SENDER, SWEEP],
+        [SWEEP, SENDER],
+    )
+
+    # and the checker is not vacuous: what each role must not do is refused
+    def may(role: str, action: str, resource: str) -> bool:
+        return allowed(resources[role]["Properties"]["Policies"], action, resource, stack)
+
+    def table(kind: str) -> str:
+        return table_arn(f"lantern-{SCHOOL}-{kind}")
+
+    sender_identity = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{SCHOOL}.example.org"
+    assert not may(API, "dynamodb:Scan", table("staff"))
+    assert not may(API, "dynamodb:DeleteItem", table("audit"))
+    assert not may(API, "dynamodb:GetItem", table_arn("lantern-rivermead-staff"))
+    assert not may(API, "s3:GetObject", f"arn:aws:s3:::{stack.bucket}/other/key")
+    assert not may(API, "ses:SendEmail", sender_identity)  # the API only adds emails to the outbox
+    assert not may(API, "dynamodb:GetItem", table("outbox"))
+    assert not may(API, "dynamodb:UpdateItem", table("jobs"))
+    assert not may(SENDER, "dynamodb:PutItem", table("outbox"))
+    assert not may(SENDER, "dynamodb:GetItem", table("incidents"))
+    assert not may(SENDER, "dynamodb:GetRecords", stack.streams["OutboxTable"].replace("-outbox/", "-staff/"))
+    assert not may(SWEEP, "dynamodb:Query", table_arn(f"lantern-{SCHOOL}-staff", "directory"))
+    assert not may(REMINDERS, "ses:SendEmail", sender_identity)
+    assert not may(REMINDERS, "dynamodb:DeleteItem", table("planner"))
+    assert not may(DIGEST, "ses:SendEmail", sender_identity)
+    assert not may(DIGEST, "dynamodb:GetItem", table("incidents"))  # the digest reads only what the index holds
+    assert not may(DIGEST, "dynamodb:Query", table("alerts"))
