@@ -61,3 +61,4 @@ bench: venv browser-deps ## Print the benchmarks' figures
 	$(PY) bench/cold_start.py
 	$(PY) bench/add_incident.py
 	$(PY) bench/review.py
+	$(PY) bench/follow_up.py

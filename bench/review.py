@@ -87,7 +87,7 @@ def main() -> None:
     print(f"  calls independent of the number of incidents: {'yes' if same else 'NO'}")
     print(
         f"  chronology: {busy['chronology page'].get('Query', 0)} Query per page (target 1); "
-        f"my alerts: {busy['my alerts'].get('Query', 0)} Query (target 1)"
+        f"my alerts: {busy['my alerts'].get('Query', 0)} Query (target 3)"
     )
 
 
