@@ -5,11 +5,24 @@ Served under /api (API Gateway stage `api`; the local server strips the prefix t
 
 from chalice import Chalice
 
-from chalicelib import __version__, alerts, chronology, digest, files, outbox, people, planner, reminders, roster_import
+from chalicelib import (
+    __version__,
+    alerts,
+    chronology,
+    chronology_pdf,
+    digest,
+    files,
+    outbox,
+    people,
+    planner,
+    reminders,
+    roster_import,
+)
 from chalicelib.auth import accounts, sessions
 from chalicelib.errors import LanternError
 from chalicelib.incidents import changes, review
 from chalicelib.incidents import service as incidents
+from chalicelib.reports import service as reports
 from chalicelib.security_headers import API_HEADERS
 from chalicelib.settings import ROLE_LABELS, current_school
 from chalicelib.validation import Text, read_json_object
@@ -51,7 +64,7 @@ def login(call):
         {"email": Text("Email address", max_length=254, email=True), "password": Text("Password", 256, strip=False)}
     )
     # The place for the second factor (TOTP) is here: roles that read records will answer {"next": "totp"}.
-    signed_in = accounts.sign_in(form["email"], form["password"])
+    signed_in = accounts.sign_in(form["email"], form["password"], source_ip=call.source["ip"])
     call.set_cookie = session_cookie(signed_in.token, max_age=int(sessions.ABSOLUTE_LIMIT.total_seconds()))
     staff = signed_in.staff
     return {"user": {"name": staff.name, "role": staff.role, "role_label": ROLE_LABELS[staff.role]}}
@@ -150,6 +163,15 @@ def change_incident(call, incident_id, change):
     return apply(current_school(), call.user, incident_id, body, call.source)
 
 
+def _chronology_filters(query: dict) -> dict:
+    return {
+        "category": query.get("category") or None,
+        "date_from": query.get("from") or None,
+        "date_to": query.get("to") or None,
+        "order": query.get("order") or None,
+    }
+
+
 @routes.route("/pupils/{pupil_id}/chronology", allow=LEADERSHIP)
 def pupil_chronology(call, pupil_id):
     query = call.request.query_params or {}
@@ -158,10 +180,35 @@ def pupil_chronology(call, pupil_id):
         call.user,
         pupil_id,
         call.source,
-        category=query.get("category") or None,
-        date_from=query.get("from") or None,
-        date_to=query.get("to") or None,
+        **_chronology_filters(query),
         cursor=query.get("cursor") or None,
+    )
+
+
+@routes.route("/pupils/{pupil_id}/chronology/pdf", allow=LEADERSHIP)
+def pupil_chronology_pdf(call, pupil_id):
+    """The whole chronology for the same filters as a PDF (base64 in JSON), for the pupil's file; audited."""
+    query = call.request.query_params or {}
+    return chronology_pdf.download(current_school(), call.user, pupil_id, call.source, **_chronology_filters(query))
+
+
+@routes.route("/reports", allow=LEADERSHIP)
+def school_reports(call):
+    """Every chart of the reports page for a period and filters, counting only what the caller may read."""
+    return reports.report(current_school(), call.user, call.request.query_params or {}, call.source)
+
+
+@routes.route("/reports/incidents", allow=LEADERSHIP)
+def export_incidents(call):
+    """The filtered incidents as CSV (in JSON); pupils' names and accounts only when asked for. Audited."""
+    query = call.request.query_params or {}
+    return reports.export_incidents(
+        current_school(),
+        call.user,
+        query,
+        call.source,
+        names=query.get("names") == "1",
+        account=query.get("account") == "1",
     )
 
 

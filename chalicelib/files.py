@@ -105,7 +105,7 @@ def start_upload(staff_id: str, name: str, content_type: str, size: int) -> dict
 def _upload_problem(name, content_type, size) -> str | None:
     if not isinstance(name, str) or not name.strip() or len(name) > 255:
         return "The file needs a name of 255 characters or fewer."
-    if content_type not in ALLOWED_TYPES:
+    if not isinstance(content_type, str) or content_type not in ALLOWED_TYPES:
         return f"{_safe_name(name)} cannot be uploaded: choose a {ALLOWED_LIST}."
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         return f"{_safe_name(name)} is empty."

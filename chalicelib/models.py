@@ -49,8 +49,7 @@ class Staff(Model):
     """A member of staff with a Lantern account.
 
     Table `<prefix>staff`. PK: `staff_id` (random UUID). GSI `by-email` finds an account by its email; sparse GSI
-    `directory` lists active accounts. `failed_logins` counts failed sign-ins since `failed_logins_since`
-    (a 15-minute window).
+    `directory` lists active accounts. Sign-in attempts are counted in `SignInThrottle`, not here.
     """
 
     class Meta:
@@ -64,8 +63,7 @@ class Staff(Model):
     active = BooleanAttribute(default=True)
     password_hash = UnicodeAttribute(null=True)
     password_changed_at = UTCDateTimeAttribute(null=True)
-    failed_logins = NumberAttribute(default=0)
-    failed_logins_since = UTCDateTimeAttribute(null=True)
+    link_hash = UnicodeAttribute(null=True)  # the one set-password link that works: the newest, until used
     created_at = UTCDateTimeAttribute()
     directory = UnicodeAttribute(null=True)
     by_email = StaffByEmail()
@@ -98,6 +96,24 @@ class LoginSession(Model):
     last_seen_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
     by_staff = SessionsByStaff()
+
+
+class SignInThrottle(Model):
+    """Sign-in attempts in a 15-minute window, per email (known or not, so a lock-out reveals nothing) and per
+    source address. Each attempt takes a slot with one conditional update *before* its password is checked, so
+    parallel guesses cannot outrun the count.
+
+    Table `<prefix>throttle`. PK: `key` = `email#<SHA-256 of the address>` or `ip#<address>`. `expires_at` (TTL)
+    only tidies up; the window is checked in code.
+    """
+
+    class Meta:
+        table_name = "throttle"
+
+    key = UnicodeAttribute(hash_key=True)
+    attempts = NumberAttribute(default=0)
+    window_start = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
 
 class PasswordLink(Model):
@@ -188,12 +204,30 @@ class IncidentsOpen(GlobalSecondaryIndex):
     recorded_at = UTCDateTimeAttribute(range_key=True)
 
 
+class IncidentsByMonth(GlobalSecondaryIndex):
+    """GSI `by-month`. PK: `report_month` = the UTC month of `occurred_at` ("2026-11"); SK: `occurred_at` → the
+    incidents that happened in a date range (reports): one Query per UTC month the range touches, reading exactly
+    the incidents in the range. It projects `state`, so re-categorising or closing moves an incident in every
+    report with no second write."""
+
+    class Meta:
+        index_name = "by-month"
+        projection = IncludeProjection(
+            ["reference", "state", "day", "session", "location", "pupil_id", "linked_pupil_ids", "pupil_groups"]
+        )
+
+    report_month = UnicodeAttribute(hash_key=True)
+    occurred_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Incident(Model):
     """A concern as the member of staff recorded it. Append-only: nothing later overwrites what they wrote.
 
     Table `<prefix>incidents`. PK: `incident_id` (a UUID made from the reporter and the form's idempotency key, so
     a retried submission can only meet the incident it already added) → incident by id (the review page). Sparse
-    GSI `open` lists open incidents. Times are UTC; `day` and `session` are as the reporter confirmed them.
+    GSI `open` lists open incidents; GSI `by-month` (PK `report_month`, SK `occurred_at`) the incidents in a date
+    range, for reports. Times are UTC; `day` and `session` are as the reporter confirmed them; `pupil_groups`
+    holds each pupil's year group, class and flags as they were when the incident was added.
     """
 
     class Meta:
@@ -223,8 +257,12 @@ class Incident(Model):
     # assigned_ids, agencies, tagged_ids. Each change is also an IncidentEvent; the fields above never change.
     state = MapAttribute()
     open = UnicodeAttribute(null=True)  # "open" while the status is Active (GSI `open`)
+    report_month = UnicodeAttribute(null=True)  # the UTC month of occurred_at, "YYYY-MM" (GSI `by-month`)
+    # {pupil_id: {"year_group", "class_name", "flags": [...]}} when added, for reports by pupil group.
+    pupil_groups = MapAttribute(null=True)
     version = VersionAttribute()
     open_incidents = IncidentsOpen()
+    by_month = IncidentsByMonth()
 
 
 class ChronologyEntry(Model):
@@ -460,6 +498,7 @@ MODELS: dict[str, type[Model]] = {
     "staff": Staff,
     "sessions": LoginSession,
     "password-links": PasswordLink,
+    "throttle": SignInThrottle,
     "pupils": Pupil,
     "incidents": Incident,
     "chronology": ChronologyEntry,

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from chalicelib.errors import InvalidInputError
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_DEPTH = 16  # no form nests deeper than a few levels; deeper JSON is refused before anything reads it
 EMAIL_PATTERN = r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"  # compiled on first use, not at import
 
 
@@ -32,13 +33,70 @@ def read_json_object(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES
         raise InvalidInputError("The request was empty. Fill in the form and try again.")
     if len(raw) > max_bytes:
         raise InvalidInputError("The request is too large.", status=413)
+    unreadable = InvalidInputError("The request could not be read. Reload the page and try again.")
+    if _too_deep(raw):
+        raise unreadable
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("The request could not be read. Reload the page and try again.") from None
-    if not isinstance(data, dict):
-        raise InvalidInputError("The request could not be read. Reload the page and try again.")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise unreadable from None
+    if not isinstance(data, dict) or not all(clean_text(text) for text in _strings(data)):
+        raise unreadable
     return data
+
+
+def clean_text(text: str) -> bool:
+    """Text Lantern will store: no NUL (or other C0 control but tab and newlines) and no lone surrogate, which
+    JSON can carry but UTF-8 (and so DynamoDB, email, logs) cannot."""
+    if _CONTROL.search(text):
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _too_deep(raw: bytes | str) -> bool:
+    """Is any array or object nested deeper than MAX_DEPTH? (Counted without parsing, so without recursion.)"""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _strings(data):
+    """Every key and string value in parsed JSON (iteratively)."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            yield from value.keys()
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
 
 
 def read_body(raw: bytes | str | None, fields: dict[str, Text]) -> dict[str, str]:

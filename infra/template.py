@@ -37,6 +37,7 @@ TABLE_ACCESS: dict[str, tuple[str, ...]] = {
     "staff": READ + WRITE,
     "sessions": READ + WRITE + DELETE,
     "password-links": READ + WRITE + DELETE,
+    "throttle": ("dynamodb:UpdateItem", "dynamodb:DeleteItem"),  # sign-in slots: taken, given back, cleared
     "pupils": READ + WRITE,
     "incidents": READ + WRITE,
     "chronology": READ + WRITE,
@@ -49,6 +50,16 @@ TABLE_ACCESS: dict[str, tuple[str, ...]] = {
     models.IDEMPOTENCY_TABLE: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
 }
 INDEX_ACCESS = ("dynamodb:Query",)
+
+# Items of a table the API function may use only under a key prefix (IAM's dynamodb:LeadingKeys): the admin page's
+# roster import keeps its index of pupils and its jobs in the jobs table under `roster-…` (chalicelib/roster_import),
+# and never touches the scheduled jobs' checkpoints. Transactions write the index shard with the pupils.
+API_KEY_SCOPED_ACCESS: dict[str, tuple[tuple[str, ...], str]] = {
+    "jobs": (
+        ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+        "roster-*",
+    ),
+}
 
 # What each event function's role (infra/stack.yaml) may do: per table (`kind`) its actions, per index
 # (`kind/index-name`) Query. These run without a user, so each gets only the calls its job makes.
@@ -243,6 +254,24 @@ def tables_policy(specs: dict[str, dict], access: dict[str, tuple[str, ...]] | N
     return {"PolicyName": "tables", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
 
 
+def key_scoped_statements(specs: dict[str, dict]) -> list[dict]:
+    """The API role's statements from API_KEY_SCOPED_ACCESS: actions on a table's items under one key prefix."""
+    statements = []
+    for kind, (actions, prefix) in API_KEY_SCOPED_ACCESS.items():
+        if kind not in specs:
+            raise ValueError(f"infra/template.py API_KEY_SCOPED_ACCESS: no table {kind!r}")
+        statements.append(
+            {
+                "Sid": _sid(kind) + "KeyScoped",
+                "Effect": "Allow",
+                "Action": list(actions),
+                "Resource": {"Fn::GetAtt": [logical_id(kind), "Arn"]},
+                "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [prefix]}},
+            }
+        )
+    return statements
+
+
 def _sid(kind: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", logical_id(kind))
 
@@ -332,7 +361,9 @@ def merge_template() -> dict:
         if name in resources:
             raise ValueError(f"infra/stack.yaml already defines {name}: tables are generated from the models")
         resources[name] = table_resource(kind, spec)
-    resources["APIHandlerRole"]["Properties"]["Policies"].insert(0, tables_policy(specs))
+    api_tables = tables_policy(specs)
+    api_tables["PolicyDocument"]["Statement"] += key_scoped_statements(specs)
+    resources["APIHandlerRole"]["Properties"]["Policies"].insert(0, api_tables)
     for role, access in FUNCTION_ACCESS.items():
         if resources.get(role, {}).get("Type") != "AWS::IAM::Role":
             raise ValueError(f"infra/template.py FUNCTION_ACCESS names {role}, which infra/stack.yaml does not define")

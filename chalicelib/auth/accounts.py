@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import outbox
-from chalicelib.auth import passwords, sessions
+from chalicelib.auth import passwords, sessions, throttle
 from chalicelib.clock import no_sooner_than, utcnow
 from chalicelib.errors import InvalidInputError, LanternError
 from chalicelib.log import logger
@@ -24,6 +24,7 @@ from chalicelib.settings import ROLES, SchoolSettings
 LINK_LIFETIME = timedelta(minutes=60)
 LOCKOUT_WINDOW = timedelta(minutes=15)
 MAX_FAILED_LOGINS = 10
+MAX_PER_ADDRESS = 100  # a school's staff may all sign in from one address at 8:30
 # Both branches of a set-password request take at least this long, so timing does not reveal who has an account.
 FORGOT_RESPONSE_SECONDS = 0.5
 
@@ -91,6 +92,8 @@ def send_password_link(school: SchoolSettings, staff: Staff, now: datetime | Non
         )
         # Keyed by the token's hash (not the token): the outbox erases the link from the item once sent.
         transaction.save(outbox.item("set_password", staff.staff_id, f"password-link#{hashed}", context, now))
+        # Only the newest link works: this one replaces any sent before.
+        transaction.update(staff, actions=[Staff.link_hash.set(hashed)], condition=Staff.staff_id.exists())
 
 
 def request_password_link(school: SchoolSettings, email: str, now: datetime | None = None) -> None:
@@ -118,7 +121,7 @@ def set_password(school: SchoolSettings, token: str, password: str, now: datetim
         staff = Staff.get(link.staff_id, consistent_read=True)
     except Staff.DoesNotExist:
         raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE}) from None
-    if not staff.active:
+    if not staff.active or staff.link_hash != link.token_hash:  # a newer link was sent, or one was used
         raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE})
     problem = passwords.password_problem(password, school_name=school.name, email=staff.email)
     if problem:
@@ -132,9 +135,9 @@ def set_password(school: SchoolSettings, token: str, password: str, now: datetim
                 actions=[
                     Staff.password_hash.set(passwords.hash_password(password)),
                     Staff.password_changed_at.set(now),
-                    Staff.failed_logins.set(0),
+                    Staff.link_hash.remove(),  # every link sent so far is now used up
                 ],
-                condition=Staff.staff_id.exists(),
+                condition=Staff.link_hash == link.token_hash,
             )
             transaction.save(
                 outbox.item("password_changed", staff.staff_id, f"password-changed#{link.token_hash}", {}, now)
@@ -152,36 +155,26 @@ class SignedIn(NamedTuple):
     token: str
 
 
-def sign_in(email: str, password: str, now: datetime | None = None) -> SignedIn:
-    """Check email and password; at most `MAX_FAILED_LOGINS` failures per account per 15 minutes.
+def sign_in(email: str, password: str, now: datetime | None = None, source_ip: str = "") -> SignedIn:
+    """Check email and password: at most `MAX_FAILED_LOGINS` attempts per email address and `MAX_PER_ADDRESS` per
+    source address in 15 minutes, each counted before its password is checked (so parallel guesses gain nothing).
 
-    Unknown email, wrong password and a locked account all give the same `SignInRefusedError`.
+    Unknown email, wrong password and a locked account all give the same `SignInRefusedError`, after the same work.
     """
     now = now or utcnow()
+    email_key = throttle.email_key(normalise_email(email))
+    allowed = throttle.take_slot(email_key, MAX_FAILED_LOGINS, LOCKOUT_WINDOW, now)
+    if source_ip:
+        allowed = throttle.take_slot(f"ip#{source_ip}", MAX_PER_ADDRESS, LOCKOUT_WINDOW, now) and allowed
     staff = find_by_email(email)
-    locked = staff is not None and _is_locked(staff, now)
     # Always run the (slow) hash check, even when the answer is already no, so timing tells nothing.
     password_ok = passwords.verify_password(staff.password_hash if staff else None, password)
-    if staff is None or not staff.active or locked or not password_ok:
-        if staff is not None and not locked:
-            _count_failure(staff, now)
-        logger.info("sign-in refused", extra={"staff_id": staff.staff_id if staff else None, "locked": locked})
+    if not allowed or staff is None or not staff.active or not password_ok:
+        logger.info("sign-in refused", extra={"staff_id": staff.staff_id if staff else None, "locked": not allowed})
         raise SignInRefusedError()
-    if staff.failed_logins:
-        staff.update(actions=[Staff.failed_logins.set(0)])
+    throttle.clear(email_key)  # the right password: this address's count starts afresh
+    if source_ip:
+        throttle.give_back(f"ip#{source_ip}")  # a school's staff share one address: count only failures there
     token = sessions.start(staff.staff_id, now)
     logger.info("signed in", extra={"staff_id": staff.staff_id})
     return SignedIn(staff=staff, token=token)
-
-
-def _is_locked(staff: Staff, now: datetime) -> bool:
-    in_window = staff.failed_logins_since is not None and now - staff.failed_logins_since < LOCKOUT_WINDOW
-    return in_window and staff.failed_logins >= MAX_FAILED_LOGINS
-
-
-def _count_failure(staff: Staff, now: datetime) -> None:
-    in_window = staff.failed_logins_since is not None and now - staff.failed_logins_since < LOCKOUT_WINDOW
-    if in_window:
-        staff.update(actions=[Staff.failed_logins.add(1)])
-    else:
-        staff.update(actions=[Staff.failed_logins.set(1), Staff.failed_logins_since.set(now)])

@@ -61,7 +61,10 @@ def resume(token: str | None, now: datetime | None = None) -> tuple[LoginSession
     except Staff.DoesNotExist:
         session.delete()
         raise NotSignedInError() from None
-    if not staff.active:
+    changed = staff.password_changed_at
+    if not staff.active or (changed is not None and session.created_at < changed):
+        # Disabled, or signed in before the password was last set: every older session ends with the change,
+        # even if ending them one by one (end_all) did not finish.
         session.delete()
         raise NotSignedInError()
     if now - session.last_seen_at >= TOUCH_EVERY:

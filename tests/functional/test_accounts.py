@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.auth import accounts, sessions
+from chalicelib.auth import accounts, sessions, throttle
 from chalicelib.clock import utcnow
-from chalicelib.models import LoginSession, PasswordLink, Staff
+from chalicelib.models import LoginSession, PasswordLink, SignInThrottle, Staff
 from tests.helpers import make_staff, sent_emails, session_cookie_for
 
 GOOD_PASSWORD = "kettle orchard lantern swim"
@@ -163,7 +163,53 @@ def test_ten_failures_lock_the_account_for_fifteen_minutes(api, school):
     later = utcnow() + accounts.LOCKOUT_WINDOW + timedelta(seconds=1)
     signed_in = accounts.sign_in(staff.email, "a long harbour morning", now=later)
     assert signed_in.staff.staff_id == staff.staff_id
-    assert Staff.get(staff.staff_id).failed_logins == 0
+
+
+def test_fifty_parallel_guesses_take_at_most_ten_slots_and_the_lock_holds(api, school, monkeypatch):
+    """The count is taken before each (slow) password check, so guesses sent at once cannot outrun it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.auth import passwords
+
+    staff = make_staff("staff", password="a long harbour morning")
+    checked = []
+    real_verify = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda *a: checked.append(1) or real_verify(*a))
+
+    def guess(n: int) -> bool:
+        try:
+            accounts.sign_in(staff.email, f"guess number {n}", source_ip="203.0.113.9")
+        except accounts.SignInRefusedError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert not any(pool.map(guess, range(50)))
+    slots = SignInThrottle.get(throttle.email_key(staff.email), consistent_read=True)
+    assert slots.attempts == accounts.MAX_FAILED_LOGINS  # 50 tries, 10 counted: the rest were refused unchecked
+    assert len(checked) == 50  # every answer took the same work (timing tells nothing)
+    with pytest.raises(accounts.SignInRefusedError):
+        accounts.sign_in(staff.email, "a long harbour morning")  # the right password now: still locked
+    unknown = [guess for guess in range(12)]
+    for n in unknown:  # an unknown email locks the same way, so a lock-out reveals nothing
+        with pytest.raises(accounts.SignInRefusedError):
+            accounts.sign_in("nobody@themead.example.org", f"guess {n}")
+    ghost = SignInThrottle.get(throttle.email_key("nobody@themead.example.org"), consistent_read=True)
+    assert ghost.attempts == accounts.MAX_FAILED_LOGINS
+
+
+def test_a_source_address_is_limited_across_accounts_and_a_success_gives_its_slot_back(api, school, monkeypatch):
+    monkeypatch.setattr(accounts, "MAX_PER_ADDRESS", 12)
+    staff = [make_staff("staff", email=f"s{n}@themead.example.org", password=f"the right words {n}") for n in range(3)]
+    accounts.sign_in(staff[0].email, "the right words 0", source_ip="198.51.100.7")
+    assert SignInThrottle.get("ip#198.51.100.7", consistent_read=True).attempts == 0
+    for n in range(15):
+        with pytest.raises(accounts.SignInRefusedError):
+            accounts.sign_in(staff[n % 3].email, "wrong wrong wrong", source_ip="198.51.100.7")
+    assert SignInThrottle.get("ip#198.51.100.7", consistent_read=True).attempts == 12
+    with pytest.raises(accounts.SignInRefusedError):  # the right password, from the address that guessed: no
+        accounts.sign_in(staff[2].email, "the right words 2", source_ip="198.51.100.7")
+    assert accounts.sign_in(staff[2].email, "the right words 2", source_ip="192.0.2.1")  # from elsewhere: yes
 
 
 def test_sessions_end_after_30_idle_minutes_and_12_hours(school):
@@ -202,3 +248,32 @@ def test_local_http_mode_uses_a_clearly_local_cookie(api, school, monkeypatch):
     header = login.headers["Set-Cookie"]
     assert header.startswith("lantern-local-session=")
     assert "Secure" not in header and "HttpOnly" in header and "SameSite=Strict" in header
+
+
+def test_a_newer_link_replaces_the_older_and_a_used_link_ends_them_all(api, school):
+    staff = make_staff("staff", password=None)
+    accounts.send_password_link(school, staff)
+    older = link_token(sent_emails()[-1])
+    accounts.send_password_link(school, Staff.get(staff.staff_id))
+    newer = link_token(sent_emails()[-1])
+    stale = api.post("/auth/set-password", {"token": older, "password": GOOD_PASSWORD})
+    assert stale.status_code == 400 and stale.data["error"] == accounts.LINK_UNUSABLE
+    accounts.send_password_link(school, Staff.get(staff.staff_id))
+    newest = link_token(sent_emails()[-1])
+    assert api.post("/auth/set-password", {"token": newest, "password": GOOD_PASSWORD}).status_code == 200
+    for token in (newer, newest):
+        again = api.post("/auth/set-password", {"token": token, "password": GOOD_PASSWORD + " again"})
+        assert again.status_code == 400
+
+
+def test_sessions_from_before_a_password_change_end_even_if_ending_them_failed(api, school, monkeypatch):
+    staff = make_staff("staff", password=None)
+    api.cookie = session_cookie_for(staff)
+    assert api.get("/me").status_code == 200
+    monkeypatch.setattr(sessions, "end_all", lambda staff_id: 0)  # as if the clean-up was cut short
+    accounts.send_password_link(school, staff)
+    assert (
+        api.post("/auth/set-password", {"token": link_token(sent_emails()[-1]), "password": GOOD_PASSWORD}).status_code
+        == 200
+    )
+    assert api.get("/me").status_code == 401
