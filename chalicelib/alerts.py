@@ -81,6 +81,7 @@ def _alert_row(alert: Alert) -> dict:
         "raised_by": alert.raised_by_name,
         "reason": alert.reason,
         "read": alert.read,
+        "passed_on": alert.passed_on,  # the page then says only that it was passed to the DSL team
     }
 
 

@@ -326,6 +326,7 @@ class Alert(Model):
     follow_up = UnicodeAttribute(null=True)  # the action's "Follow up by" date, YYYY-MM-DD (school time)
     pupil_id = UnicodeAttribute(null=True)  # whom an action is about: named in the app, never in email
     done_at = UTCDateTimeAttribute(null=True)  # when the action was marked done (by anyone it was given to)
+    passed_on = BooleanAttribute(default=False)  # re-categorised beyond their reading: "passed to the DSL team"
     open_work = UnicodeAttribute(null=True)  # "open" while unread or, for an action, not done
     open_key = UnicodeAttribute(null=True)
     open_items = OpenWork()

@@ -69,6 +69,36 @@ class Digest(NamedTuple):
     unread_days: int = 3  # an alert unread for longer than this is listed
 
 
+class Term(NamedTuple):
+    """A school term (settings `[[terms]]`): its first and last days and, if it has one, its half-term holiday."""
+
+    name: str
+    start: str  # YYYY-MM-DD, the first day
+    end: str  # YYYY-MM-DD, the last day
+    half_term: tuple[str, ...] = ()  # (first day, last day) of the half-term holiday, or ()
+
+
+PUPIL_FLAGS = {
+    "sen": "SEN (support or EHC plan)",
+    "pupil_premium": "Pupil premium",
+    "eal": "EAL",
+    "looked_after": "Looked after",
+    "cp_plan": "Child protection plan",
+}
+
+
+class PatternAlert(NamedTuple):
+    """A rule that alerts the DSL team when an incident makes it fire (settings `[[pattern_alerts]]`): `count` or
+    more concerns about one pupil within `days` (in `categories`, or any), or any concern about a pupil with
+    `flag` (a key of PUPIL_FLAGS)."""
+
+    name: str
+    count: int = 0
+    days: int = 0
+    flag: str = ""
+    categories: tuple[str, ...] = ()
+
+
 class SchoolSettings(NamedTuple):
     slug: str
     name: str
@@ -84,6 +114,8 @@ class SchoolSettings(NamedTuple):
     categories: tuple[Category, ...]
     source: str = ""
     digest: Digest = Digest()
+    terms: tuple[Term, ...] = ()
+    pattern_alerts: tuple[PatternAlert, ...] = ()
 
     @property
     def zone(self):
@@ -177,6 +209,8 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
             "agencies",
             "categories",
             "digest",
+            "terms",
+            "pattern_alerts",
         },
     )
     time_zone = r.text(data, "time_zone")
@@ -274,6 +308,8 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
     sessions_names = [s.name for s in sessions]
     if len(set(sessions_names)) != len(sessions_names):
         raise r.fail("sessions", "two sessions share a name")
+    terms = _terms(r, data.get("terms", []))
+    pattern_alerts = _pattern_alerts(r, data.get("pattern_alerts", []), names)
     return SchoolSettings(
         slug=r.text(data, "slug", pattern=_SLUG, hint=" (lower case letters and digits)"),
         name=r.text(data, "name"),
@@ -289,7 +325,78 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
         categories=tuple(categories),
         source=source,
         digest=digest,
+        terms=terms,
+        pattern_alerts=pattern_alerts,
     )
+
+
+def _day(r: _Reader, table: dict, key: str, where: str):
+    from datetime import date
+
+    text = r.text(table, key, where, pattern=r"\d{4}-\d{2}-\d{2}", hint=" (use YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise r.fail(f"{where}{key}", f"{text!r} is not a date") from None
+
+
+def _terms(r: _Reader, tables) -> tuple[Term, ...]:
+    """Optional `[[terms]]`, in order: the reports' "this term" and "this half-term"."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise r.fail("terms", "must be [[terms]] tables")
+    terms: list[Term] = []
+    previous_end = None
+    for i, table in enumerate(tables):
+        where = f"terms[{i}]."
+        r.no_unknown(table, {"name", "start", "end", "half_term"}, where)
+        start, end = _day(r, table, "start", where), _day(r, table, "end", where)
+        if end < start:
+            raise r.fail(f"{where}end", "must not be before start")
+        if previous_end is not None and start <= previous_end:
+            raise r.fail(f"{where}start", "overlaps the term before; list terms in order")
+        half_term: tuple[str, ...] = ()
+        if "half_term" in table:
+            pair = table["half_term"]
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise r.fail(f"{where}half_term", "must be [first day, last day] of the holiday")
+            days = [_day(r, {"day": value}, "day", f"{where}half_term.") for value in pair]
+            if not start < days[0] <= days[1] < end:
+                raise r.fail(f"{where}half_term", "must fall inside the term, first day first")
+            half_term = (days[0].isoformat(), days[1].isoformat())
+        terms.append(Term(r.text(table, "name", where), start.isoformat(), end.isoformat(), half_term))
+        previous_end = end
+    return tuple(terms)
+
+
+def _pattern_alerts(r: _Reader, tables, category_names: list[str]) -> tuple[PatternAlert, ...]:
+    """Optional `[[pattern_alerts]]`: each either `count` + `days` (+ `categories`), or `flag`."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise r.fail("pattern_alerts", "must be [[pattern_alerts]] tables")
+    rules = []
+    for i, table in enumerate(tables):
+        where = f"pattern_alerts[{i}]."
+        r.no_unknown(table, {"name", "count", "days", "flag", "categories"}, where)
+        name = r.text(table, "name", where)
+        categories = r.texts(table, "categories", where, allow_empty=True) if "categories" in table else ()
+        for category in categories:
+            if category not in category_names:
+                raise r.fail(f"{where}categories", f"{category!r} is not one of the categories")
+        if "flag" in table:
+            if "count" in table or "days" in table:
+                raise r.fail(where.rstrip("."), "give either flag, or count and days, not both")
+            flag = r.text(table, "flag", where)
+            if flag not in PUPIL_FLAGS:
+                raise r.fail(f"{where}flag", f"{flag!r} is not one of {', '.join(PUPIL_FLAGS)}")
+            rules.append(PatternAlert(name=name, flag=flag, categories=categories))
+            continue
+        numbers = {}
+        for key, top in (("count", 50), ("days", 366)):
+            value = table.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+                raise r.fail(f"{where}{key}", f"must be a whole number from 1 to {top}")
+            numbers[key] = value
+        rules.append(PatternAlert(name=name, count=numbers["count"], days=numbers["days"], categories=categories))
+    return tuple(rules)
 
 
 def load_school(path: str | os.PathLike) -> SchoolSettings:

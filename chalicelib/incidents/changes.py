@@ -76,7 +76,7 @@ def add_action(school: SchoolSettings, user: Staff, incident_id: str, data: dict
 
 def recategorise(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
     check = FieldChecker()
-    _fields(data, {"categories", "subcategories", "reason", "idempotency_key"}, check, {})
+    _fields(data, {"categories", "subcategories", "reason", "keep_ids", "idempotency_key"}, check, {})
     names = [c.name for c in school.categories]
     message = "Choose at least one category and one sub-category for each."
     categories = check.choices(data.get("categories"), "recategorise-categories", names, message)
@@ -90,7 +90,8 @@ def recategorise(school: SchoolSettings, user: Staff, incident_id: str, data: di
     if not categories:
         check.fail("recategorise-categories", message)
     reason = check.text(data.get("reason"), "recategorise-reason", "Reason", REASON_MAX, required=True)
-    details = {"categories": categories, "subcategories": subcategories}
+    keep = check.ids(data.get("keep_ids"), "recategorise-keep", "people to keep on it", 40)
+    details = {"categories": categories, "subcategories": subcategories, "keep_ids": keep}
     return _change(school, user, incident_id, "recategorised", details, reason, check, source)
 
 
@@ -163,6 +164,10 @@ def _change(
         if details["tagged_ids"] or details["follow_up"]:
             owners = details["tagged_ids"] or [user.staff_id]
     elif kind == "recategorised":
+        passed_on = access.passed_on(before, details["categories"], list(incident.alerted_ids), staff, school)
+        passed_on = [i for i in passed_on if i not in details["keep_ids"]]
+        details["passed_on_ids"] = passed_on  # recorded in the history: whose access ended, whom the DSL kept
+        state["revoked_ids"] = list(dict.fromkeys(state["revoked_ids"] + passed_on))
         state["categories"], state["subcategories"] = details["categories"], details["subcategories"]
         questions = {q.id for name in details["categories"] for q in school.category(name).questions}
         state["answers"] = {k: v for k, v in state["answers"].items() if k in questions}
@@ -221,6 +226,12 @@ def _change(
             transaction.save(event, condition=IncidentEvent.event.does_not_exist())
             transaction.update(incident, actions=incident_updates)  # version-checked
             _update_chronology(transaction, incident, state, timeline_item)
+            for staff_id in details.get("passed_on_ids", []):  # their alert now says only "passed to the DSL team"
+                transaction.update(
+                    Alert(staff_id=staff_id, alert=f"{incident.recorded_at.isoformat()}#{incident_id}"),
+                    actions=[Alert.passed_on.set(True), Alert.categories.set([])],
+                    condition=Alert.alert.exists(),
+                )
             for staff_id in dict.fromkeys([*newly_alerted, *owners]):
                 why = newly_alerted.get(staff_id, "your action")
                 alert = Alert(

@@ -42,6 +42,7 @@ def state_of(incident: Incident) -> dict:
         "assigned_ids": list(state.get("assigned_ids") or []),
         "agencies": list(state.get("agencies") or []),
         "tagged_ids": list(state.get("tagged_ids") or []),
+        "revoked_ids": list(state.get("revoked_ids") or []),
     }
 
 
@@ -237,7 +238,12 @@ def summary(kind: str, details: dict, staff: dict[str, Staff]) -> str:
     """One line for the history and the chronology."""
     if kind == "recategorised":
         parts = [f"{c} ({', '.join(details['subcategories'].get(c, []))})" for c in details["categories"]]
-        return f"Re-categorised as {'; '.join(parts)}"
+        line = f"Re-categorised as {'; '.join(parts)}"
+        if details.get("passed_on_ids"):
+            line += f". No longer open to {', '.join(_name(staff, i) for i in details['passed_on_ids'])}"
+        if details.get("keep_ids"):
+            line += f". Kept on it: {', '.join(_name(staff, i) for i in details['keep_ids'])}"
+        return line
     if kind == "concern level":
         return f"Concern level set to {details['level']}"
     if kind == "assigned":

@@ -36,6 +36,8 @@ from chalicelib.models import (
     Staff,
     table_name,
 )
+from chalicelib.reports import patterns
+from chalicelib.reports.service import groups_of, report_month
 from chalicelib.settings import SchoolSettings
 
 IDEMPOTENCY_HOURS = 24
@@ -121,6 +123,11 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
     incident_id = incident_id_for(reporter.staff_id, submission.idempotency_key)
     reference = f"LAN-{incident_id[:8].upper()}"
     assigned_ids = [staff_id for staff_id, reason in recipients.items() if reason == "assigned"]
+    # The pupils as they are now: their year group, class and flags go with the incident into reports, and the
+    # school's pattern alerts are checked for the pupil it is about.
+    involved = {p.pupil_id: p for p in Pupil.batch_get({submission.pupil_id, *submission.linked_pupil_ids})}
+    rules = patterns.fired(school, submission.categories, submission.occurred_at, involved.get(submission.pupil_id))
+    dsl_team = [staff_id for staff_id, member in staff.items() if member.role == "dsl"] if rules else []
     incident = Incident(
         incident_id=incident_id,
         reference=reference,
@@ -143,6 +150,8 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
         agencies=submission.agencies,
         files=[FileRef(**item._asdict()) for item in attached],
         open="open" if submission.status == "Active" else None,
+        report_month=report_month(submission.occurred_at),
+        pupil_groups=groups_of(list(involved.values())),
         state={
             "categories": submission.categories,
             "subcategories": submission.subcategories,
@@ -152,6 +161,7 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
             "assigned_ids": assigned_ids,
             "agencies": submission.agencies,
             "tagged_ids": [],
+            "revoked_ids": [],
         },
     )
     pupils = [(submission.pupil_id, "subject")] + [(pid, "linked") for pid in submission.linked_pupil_ids]
@@ -163,7 +173,8 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
         "categories": " and ".join(incident.categories),
         "reference": reference,
     }
-    size = 1 + 2 * len(pupils) + 2 * len(recipients) + (1 if submission.planner else 0)
+    size = 1 + 2 * len(pupils) + 2 * len(recipients) + 2 * len(rules) * len(dsl_team)
+    size += 1 if submission.planner else 0
     if size > MAX_TRANSACTION_ITEMS:
         raise InvalidInputError(
             "There is a problem with the incident. Nothing has been saved yet.",
@@ -204,6 +215,25 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
                 transaction.save(
                     outbox.item("incident_alert", staff_id, f"alert#{incident_id}", {**email, "reason": reason}, now)
                 )
+            for number, rule in enumerate(rules):
+                for staff_id in dsl_team:
+                    transaction.save(
+                        Alert(
+                            staff_id=staff_id,
+                            alert=f"{alert_key}#pattern-{number}",
+                            incident_id=incident_id,
+                            reason=f"pattern alert: {rule.name}",
+                            raised_by=reporter.staff_id,
+                            raised_by_name=reporter.name,
+                            categories=submission.categories,
+                            reference=reference,
+                            occurred_at=submission.occurred_at,
+                        ).open_up()
+                    )
+                    context = {"link": email["link"], "rule": rule.name, "reference": reference}
+                    transaction.save(
+                        outbox.item("pattern_alert", staff_id, f"pattern#{incident_id}#{number}", context, now)
+                    )
             if submission.planner:
                 planner = submission.planner
                 transaction.save(
@@ -218,7 +248,8 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
             error, ["pupil" if involvement == "subject" else "linked-pupils" for _, involvement in pupils]
         ) from None
 
-    logger.info("incident added", extra={"incident_id": incident_id, "recipients": len(recipients)})
+    counts = {"recipients": len(recipients), "pattern_alerts": len(rules)}
+    logger.info("incident added", extra={"incident_id": incident_id, **counts})
     return receipt(incident, staff)
 
 
