@@ -143,7 +143,7 @@ class Reader:
     def _describe(self, entries: list[ChronologyEntry]) -> list[dict]:
         if not entries:
             return []
-        incidents = {i.incident_id: i for i in Incident.batch_get([e.incident_id for e in entries])}
+        incidents = {i.incident_id: i for i in Incident.batch_get(list(dict.fromkeys(e.incident_id for e in entries)))}
         if self.staff is None:
             self.staff = people.directory()
         others = {pid for i in incidents.values() for pid in (i.pupil_id, *i.linked_pupil_ids)} - {self.pupil_id}

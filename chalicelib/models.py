@@ -481,7 +481,8 @@ class AuditEntry(Model):
     """Who read or changed what, when and from where. No route edits or deletes these.
 
     Table `<prefix>audit`. PK: `subject` (`incident#<id>`, `pupil#<id>`); SK: `entry` = `<at ISO UTC>#<uuid>` →
-    "Who has viewed this" for one record (one Query).
+    "Who has viewed this" for one record (one Query). Each record's entries form a hash chain (`seq`, `prev_hash`,
+    `hash`) whose head is the item with SK `~head` (chalicelib/audit.py).
     """
 
     class Meta:
@@ -493,6 +494,9 @@ class AuditEntry(Model):
     action = UnicodeAttribute()
     ip = UnicodeAttribute(default="")
     user_agent = UnicodeAttribute(default="")
+    seq = NumberAttribute(null=True)
+    prev_hash = UnicodeAttribute(null=True)
+    hash = UnicodeAttribute(null=True)
 
 
 MODELS: dict[str, type[Model]] = {

@@ -143,9 +143,8 @@ def change(school: SchoolSettings, user: Staff, data: dict, source: dict, now: d
                 transaction.delete(current, condition=unsent)
                 transaction.save(moved, condition=PlannerReminder.due.does_not_exist())
     except TransactWriteError:
-        raise InvalidInputError(
-            "This reminder has just been sent, so it cannot be changed. Add a new one.", {"planner-date": ""}
-        ) from None
+        sent = "This reminder has just been sent, so it cannot be changed. Add a new one."
+        raise InvalidInputError(sent, {"planner-date": sent}) from None
     return {"reminder": row(school, moved)}
 
 

@@ -44,7 +44,7 @@ TABLE_ACCESS: dict[str, tuple[str, ...]] = {
     "alerts": READ + WRITE,
     "planner": READ + WRITE + DELETE,  # My planner: a person deletes or moves their own reminder
     "incident-events": ("dynamodb:PutItem", "dynamodb:Query"),
-    "audit": ("dynamodb:PutItem", "dynamodb:Query"),
+    "audit": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),  # GetItem: the chain's head
     "outbox": ("dynamodb:PutItem",),
     "jobs": (),
     models.IDEMPOTENCY_TABLE: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),

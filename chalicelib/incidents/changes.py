@@ -12,7 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import access, notify, outbox, people
+from chalicelib import access, audit, notify, outbox, people
 from chalicelib.clock import utcnow
 from chalicelib.errors import ForbiddenError, InvalidInputError, LanternError
 from chalicelib.incidents import review
@@ -221,60 +221,75 @@ def _change(
     incident_updates = [Incident.state.set(state)]
     if kind == "status":
         incident_updates.append(Incident.open.set("open") if state["status"] == "Active" else Incident.open.remove())
-    try:
-        with TransactWrite(connection=Connection()) as transaction:
-            transaction.save(event, condition=IncidentEvent.event.does_not_exist())
-            transaction.update(incident, actions=incident_updates)  # version-checked
-            _update_chronology(transaction, incident, state, timeline_item)
-            for staff_id in details.get("passed_on_ids", []):  # their alert now says only "passed to the DSL team"
-                transaction.update(
-                    Alert(staff_id=staff_id, alert=f"{incident.recorded_at.isoformat()}#{incident_id}"),
-                    actions=[Alert.passed_on.set(True), Alert.categories.set([])],
-                    condition=Alert.alert.exists(),
-                )
-            for staff_id in dict.fromkeys([*newly_alerted, *owners]):
-                why = newly_alerted.get(staff_id, "your action")
-                alert = Alert(
-                    staff_id=staff_id,
-                    alert=f"{now.isoformat()}#{incident_id}#{event_id}",
-                    incident_id=incident_id,
-                    reason=why,
-                    raised_by=user.staff_id,
-                    raised_by_name=user.name,
-                    categories=state["categories"],
-                    reference=incident.reference,
-                    occurred_at=incident.occurred_at,
-                    action_id=event_id if kind == "action" else None,
-                    action_text=details["text"] if kind == "action" else None,
-                    follow_up=details.get("follow_up") if kind == "action" else None,
-                    pupil_id=incident.pupil_id if kind == "action" else None,
-                    read=staff_id == user.staff_id,  # your own action is open work, not news
-                )
-                transaction.save(alert.open_up() if staff_id in owners or not alert.read else alert)
-                if staff_id in newly_alerted:
-                    context = {**email, "reason": "assigned" if why == "assigned" else "tagged"}
-                    transaction.save(outbox.item("incident_update", staff_id, f"change#{event_id}", context, now))
-            if kind == "action" and details["follow_up"]:
-                due = local_moment(school, details["follow_up"], FOLLOW_UP_TIME)  # in UTC, as the keys need
-                for staff_id in dict.fromkeys([user.staff_id, *owners]):
-                    note = "Follow up the action you added" if staff_id == user.staff_id else "Follow up your action"
-                    transaction.save(
-                        PlannerReminder.due_for(
-                            due,
-                            staff_id,
-                            incident_id,
-                            note,
-                            key=f"{incident_id}#{event_id}#{staff_id}",
-                            action_id=event_id,
-                            kind="follow-up",
-                            created_at=now,
-                        )
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(event, condition=IncidentEvent.event.does_not_exist())
+        transaction.update(incident, actions=incident_updates)  # version-checked
+        _update_chronology(transaction, incident, state, timeline_item)
+        for staff_id in details.get("passed_on_ids", []):  # their alert now says only "passed to the DSL team"
+            transaction.update(
+                Alert(staff_id=staff_id, alert=f"{incident.recorded_at.isoformat()}#{incident_id}"),
+                actions=[Alert.passed_on.set(True), Alert.categories.set([])],
+                condition=Alert.alert.exists(),
+            )
+        for staff_id in dict.fromkeys([*newly_alerted, *owners]):
+            why = newly_alerted.get(staff_id, "your action")
+            alert = Alert(
+                staff_id=staff_id,
+                alert=f"{now.isoformat()}#{incident_id}#{event_id}",
+                incident_id=incident_id,
+                reason=why,
+                raised_by=user.staff_id,
+                raised_by_name=user.name,
+                categories=state["categories"],
+                reference=incident.reference,
+                occurred_at=incident.occurred_at,
+                action_id=event_id if kind == "action" else None,
+                action_text=details["text"] if kind == "action" else None,
+                follow_up=details.get("follow_up") if kind == "action" else None,
+                pupil_id=incident.pupil_id if kind == "action" else None,
+                read=staff_id == user.staff_id,  # your own action is open work, not news
+            )
+            transaction.save(alert.open_up() if staff_id in owners or not alert.read else alert)
+            if staff_id in newly_alerted:
+                context = {**email, "reason": "assigned" if why == "assigned" else "tagged"}
+                transaction.save(outbox.item("incident_update", staff_id, f"change#{event_id}", context, now))
+        if kind == "action" and details["follow_up"]:
+            due = local_moment(school, details["follow_up"], FOLLOW_UP_TIME)  # in UTC, as the keys need
+            for staff_id in dict.fromkeys([user.staff_id, *owners]):
+                note = "Follow up the action you added" if staff_id == user.staff_id else "Follow up your action"
+                transaction.save(
+                    PlannerReminder.due_for(
+                        due,
+                        staff_id,
+                        incident_id,
+                        note,
+                        key=f"{incident_id}#{event_id}#{staff_id}",
+                        action_id=event_id,
+                        kind="follow-up",
+                        created_at=now,
                     )
-    except TransactWriteError:
-        raise ChangedMeanwhileError() from None
-    review.audit.record(review.subject(incident_id), user.staff_id, f"changed: {kind}", source)
+                )
+        audit.add_to(transaction, review.subject(incident_id), user.staff_id, f"changed: {kind}", source, now)
+
+    _commit(write, incident)
     logger.info("incident changed", extra={"incident_id": incident_id, "kind": kind})
     return _page_after(school, user, incident, state, source)
+
+
+def _commit(write, incident: Incident, attempts: int = 3) -> None:
+    """Run one change's transaction. If it fails only because another audit entry was written to this incident's
+    chain meanwhile (a colleague viewed it), try again with the chain's new head; if the incident itself changed,
+    say so."""
+    for attempt in range(attempts):
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                write(transaction)
+            return
+        except TransactWriteError:
+            current = Incident.get(incident.incident_id, consistent_read=True)
+            if current.version != incident.version or attempt == attempts - 1:
+                raise ChangedMeanwhileError() from None
 
 
 def _update_chronology(transaction: TransactWrite, incident: Incident, state: dict, timeline_item: dict) -> None:
@@ -329,20 +344,23 @@ def complete_action(
     if note:
         timeline_item["text"] += f" ({note})"
     alert_key = f"{action.event.split('#', 1)[0]}#{incident_id}#{action_id}"
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(event, condition=IncidentEvent.event.does_not_exist())
+        _update_chronology(transaction, incident, state, timeline_item)
+        for staff_id in owners:
+            transaction.update(
+                Alert(staff_id=staff_id, alert=alert_key),
+                actions=[Alert.done_at.set(now), Alert.open_work.remove(), Alert.open_key.remove()],
+                condition=Alert.alert.exists() & Alert.done_at.does_not_exist(),  # done once
+            )
+        audit.add_to(transaction, review.subject(incident_id), user.staff_id, "changed: action done", source, now)
+
     try:
-        with TransactWrite(connection=Connection()) as transaction:
-            transaction.save(event, condition=IncidentEvent.event.does_not_exist())
-            _update_chronology(transaction, incident, state, timeline_item)
-            for staff_id in owners:
-                transaction.update(
-                    Alert(staff_id=staff_id, alert=alert_key),
-                    actions=[Alert.done_at.set(now), Alert.open_work.remove(), Alert.open_key.remove()],
-                    condition=Alert.alert.exists() & Alert.done_at.does_not_exist(),  # done once
-                )
-    except TransactWriteError:
+        _commit(write, incident)
+    except ChangedMeanwhileError:
         if review.completion_of(action_id, review.events(incident_id)) is None:
-            raise ChangedMeanwhileError() from None
-    review.audit.record(review.subject(incident_id), user.staff_id, "changed: action done", source)
+            raise
     logger.info("action done", extra={"incident_id": incident_id})
     return _page_after(school, user, incident, state, source)
 

@@ -19,7 +19,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import access, files, notify, outbox, people
+from chalicelib import access, audit, files, notify, outbox, people
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidInputError, LanternError
 from chalicelib.incidents.form import Submission, parse_submission
@@ -66,7 +66,13 @@ class DifferentResubmissionError(LanternError):
 
 
 def add_incident(
-    school: SchoolSettings, reporter: Staff, body: dict, *, now: datetime | None = None, lambda_context=None
+    school: SchoolSettings,
+    reporter: Staff,
+    body: dict,
+    *,
+    now: datetime | None = None,
+    lambda_context=None,
+    source: dict | None = None,
 ) -> dict:
     """Check a submission and add it once; return the reporter's receipt (the same receipt for a repeat)."""
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -81,7 +87,9 @@ def add_incident(
         config.register_lambda_context(lambda_context)
     request = {"reporter_id": reporter.staff_id, "idempotency_key": submission.idempotency_key, "payload": body}
     try:
-        return create(request=request, school=school, reporter=reporter, submission=submission, now=now)
+        return create(
+            request=request, school=school, reporter=reporter, submission=submission, now=now, source=source or {}
+        )
     except IdempotencyAlreadyInProgressError:
         # Either another request is adding it right now, or one added it and then failed to record its answer
         # (a timeout, a lost write): the incident's own id tells which.
@@ -115,7 +123,9 @@ def _idempotent_create():
     return create, config
 
 
-def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submission: Submission, now: datetime) -> dict:
+def _create(
+    *, request: dict, school: SchoolSettings, reporter: Staff, submission: Submission, now: datetime, source: dict
+) -> dict:
     staff = people.directory()
     recipients = _recipients(school, staff, reporter, submission)
     attached = [files.check_upload(reporter.staff_id, upload_id) for upload_id in submission.upload_ids]
@@ -234,6 +244,7 @@ def _create(*, request: dict, school: SchoolSettings, reporter: Staff, submissio
                     transaction.save(
                         outbox.item("pattern_alert", staff_id, f"pattern#{incident_id}#{number}", context, now)
                     )
+            audit.add_to(transaction, f"incident#{incident_id}", reporter.staff_id, "added the incident", source, now)
             if submission.planner:
                 planner = submission.planner
                 transaction.save(

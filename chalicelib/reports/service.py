@@ -160,6 +160,7 @@ def report(
         },
         "previous": {"from": previous.first.isoformat(), "to": previous.last.isoformat(), "total": previous_total},
         "filters": filters._asdict(),
+        "all_categories": all(access.may_read_categories(user.role, [c.name], school) for c in school.categories),
         "choices": {
             "presets": [{"value": p, "label": periods.PRESETS[p]} for p in periods.available_presets(school)],
             "categories": [

@@ -128,7 +128,7 @@ class Routes:
             if request.method not in ("GET", "HEAD"):
                 _refuse_cross_site(request)
             if allow != PUBLIC or _cookie_token(request):
-                call = self._identify(call, allow)
+                call = self._identify(call, allow, url_params)
             result = view(call, **url_params)
         except LanternError as error:
             return error_response(error)
@@ -143,7 +143,7 @@ class Routes:
             response.headers["Set-Cookie"] = call.set_cookie
         return response
 
-    def _identify(self, call: Call, allow: frozenset[str]) -> Call:
+    def _identify(self, call: Call, allow: frozenset[str], url_params: dict) -> Call:
         token = _cookie_token(call.request)
         try:
             _, user = sessions.resume(token)
@@ -152,9 +152,21 @@ class Routes:
                 return call  # a stale cookie on a public route is simply ignored
             raise
         if user.role not in allow:
+            from chalicelib import audit
+
+            audit.record(_subject(call.request, url_params), user.staff_id, "refused: not for their role", call.source)
             raise ForbiddenError()
         call.user, call.token = user, token
         return call
+
+
+def _subject(request, url_params: dict) -> str:
+    """What a refused request was about, for the audit: the record named in its path, or the route itself."""
+    if url_params.get("incident_id"):
+        return f"incident#{url_params['incident_id'][:64]}"
+    if url_params.get("pupil_id"):
+        return f"pupil#{url_params['pupil_id'][:64]}"
+    return f"route#{request.method} {request.context.get('resourcePath', '') if request.context else ''}"[:200]
 
 
 def _refuse_cross_site(request) -> None:

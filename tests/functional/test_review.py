@@ -47,7 +47,10 @@ def test_the_dsl_sees_everything_recorded(as_, people, concern):
     assert incident["categories"] == incident["original"]["categories"] == ["Safeguarding"]
     assert [m["name"].endswith(", front") for m in incident["body_marks"]][0]
     assert page["may_act"] is True
-    assert [v["name"] for v in page["viewers"]] == [people["dsl"].name]  # "Who has viewed this"
+    assert [(v["name"], v["what"]) for v in page["viewers"]] == [  # "Who has viewed this", newest first
+        (people["dsl"].name, "viewed the incident"),
+        (people["teacher"].name, "added the incident"),
+    ]
     assert page["history"][0]["summary"].startswith("Added as Safeguarding")
 
 
@@ -198,7 +201,10 @@ def test_the_chronology_shows_incidents_and_actions_newest_first(as_, people, be
     assert page.status_code == 200, page.data
     assert page.data["pupil"]["name"] == "Ama Boateng"
     kinds = [(e["kind"], e["categories"][0]) for e in page.data["entries"]]
-    assert ("action", "Safeguarding") in kinds and ("incident", "Behaviour") in kinds
+    assert set(kinds) == {("incident", "Safeguarding"), ("incident", "Behaviour")}
+    # Actions sit beneath their own incident, in their own time order (tests/functional/test_chronology.py).
+    (concern_entry,) = [e for e in page.data["entries"] if e["incident_id"] == concern]
+    assert [t["kind"] for t in concern_entry["timeline"]] == ["action"]
     linked = dsl.get(f"/pupils/{people['rory'].pupil_id}/chronology").data["entries"]
     assert [e["involvement"] for e in linked if e["kind"] == "incident"] == ["linked"]
 
