@@ -119,7 +119,7 @@ function reminderItem(reminder) {
   const item = element("li", "app-alert app-alert--reminder");
   item.dataset.reminderId = String(reminder.id ?? "");
   const title = element("p", "app-alert__title", dateTime(reminder.due_at, TIME_ZONE));
-  if (reminder.kind === "follow-up") title.append(" ", tag("Follow-up date", "kind"));
+  if (reminder.kind === "follow-up") title.append(" ", tag("Action follow-up", "kind"));
   item.append(title);
   const details = element("dl", "app-alert__details");
   details.append(detail("Note", reminder.note || "No note", { written: Boolean(reminder.note) }));
@@ -136,6 +136,10 @@ function showList(groupId, listId, items, render) {
   byId(groupId).hidden = items.length === 0;
 }
 
+// A page of read alerts can come back empty with a cursor (the server skips open work as it reads): look a few
+// pages further before saying there are no more.
+const PAGES_PER_CLICK = 5;
+
 /** "Show more": the next page of read alerts after `cursor`, added to the end of the list. */
 function enableShowMore(cursor) {
   const button = byId("read-more");
@@ -145,25 +149,30 @@ function enableShowMore(cursor) {
   button.addEventListener("click", () =>
     whileBusy(button, async () => {
       problem.hidden = true;
-      const { ok, data } = await api("GET", `/alerts?cursor=${encodeURIComponent(next)}`);
-      if (!ok) {
-        problem.textContent = data.error;
-        problem.hidden = false;
-        return;
+      const items = [];
+      for (let page = 0; next && !items.length && page < PAGES_PER_CLICK; page += 1) {
+        const { ok, data } = await api("GET", `/alerts?cursor=${encodeURIComponent(next)}`);
+        if (!ok) {
+          problem.textContent = data.error;
+          problem.hidden = false;
+          break;
+        }
+        items.push(...listOf(data.read).map(alertItem));
+        next = typeof data.cursor === "string" && data.cursor ? data.cursor : null;
       }
-      const items = listOf(data.read).map(alertItem);
+      if (!problem.hidden && !items.length) return;
       byId("read-list").append(...items);
-      next = typeof data.cursor === "string" && data.cursor ? data.cursor : null;
+      byId("read-list").hidden = byId("read-list").children.length === 0;
       byId("alerts-status").textContent = items.length
         ? `${items.length} more read alert${items.length === 1 ? "" : "s"} shown`
-        : "There are no more read alerts";
-      // Focus moves to the first alert added, so keyboard and screen reader users carry on from there; when the
-      // button goes (no more pages), focus would otherwise fall back to the top of the page.
+        : next
+          ? "No read alerts found yet: choose Show more to look further back"
+          : "There are no more read alerts";
+      // Focus moves to the first alert added, so keyboard and screen reader users carry on from there; if the
+      // button goes with nothing added, focus goes to the list's heading rather than to the top of the page.
       if (items.length) items[0].querySelector(".app-alert__link")?.focus();
-      if (!next) {
-        if (!items.length) byId("read-heading").focus();
-        button.hidden = true;
-      }
+      else if (!next) byId("read-heading").focus();
+      button.hidden = !next;
     }),
   );
 }
@@ -187,7 +196,8 @@ async function loadAlerts() {
   const actions = listOf(data.actions);
   const reminders = listOf(data.reminders);
   const read = listOf(data.read);
-  const nothing = !unread.length && !actions.length && !reminders.length && !read.length;
+  const cursor = typeof data.cursor === "string" && data.cursor ? data.cursor : null;
+  const nothing = !unread.length && !actions.length && !reminders.length && !read.length && !cursor;
 
   byId("alerts-empty").hidden = !nothing;
   byId("alerts-list").replaceChildren(...unread.map(alertItem));
@@ -197,7 +207,10 @@ async function loadAlerts() {
   showList("actions-group", "actions-list", actions, actionItem);
   showList("reminders-group", "reminders-list", reminders, reminderItem);
   showList("read-group", "read-list", read, alertItem);
-  enableShowMore(typeof data.cursor === "string" && data.cursor ? data.cursor : null);
+  // Read alerts may all be further on (a first page of open work only): the button still offers them.
+  byId("read-group").hidden = !read.length && !cursor;
+  byId("read-list").hidden = !read.length;
+  enableShowMore(cursor);
 }
 
 requireUser().then((me) => {

@@ -60,7 +60,7 @@ function reminderItem(reminder, { upcoming }) {
   item.tabIndex = -1;
 
   const title = element("p", "app-reminder__when", when(reminder));
-  if (reminder.kind === "follow-up") title.append(" ", element("strong", "app-tag app-tag--kind", "Follow-up"));
+  if (reminder.kind === "follow-up") title.append(" ", element("strong", "app-tag app-tag--kind", "Action follow-up"));
   item.append(title);
   const note = String(reminder.note ?? "");
   item.append(note ? element("p", "app-reminder__note", note) : element("p", "app-reminder__note app-reminder__note--none", "No note"));

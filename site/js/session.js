@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { showPageError, whileBusy } from "./forms.js";
+import { LEADERSHIP_ROLES } from "./roles.js";
 
 /**
  * Where to go after logging in: a path on this site from `?next=`, or null. Anything that could
@@ -44,10 +45,13 @@ export async function requireUser() {
   return null;
 }
 
-/** The header's links for this person: "My planner" for everyone who records and follows up concerns. */
+/** The header's links for this person: "My planner" for everyone who records and follows up concerns,
+ * "Reports" for the leadership team. */
 function showNavigation(role) {
   const nav = document.getElementById("signed-in-nav");
   if (!nav || !role || role === "admin") return;
+  const reports = document.getElementById("nav-reports");
+  if (reports) reports.hidden = !LEADERSHIP_ROLES.includes(role);
   nav.hidden = false;
 }
 

@@ -10,17 +10,24 @@ Fixtures:
 
 Helpers on `lantern`: `emails(role)`, `name_of(email)`, `first_sign_in(page, email)` (the whole first-time
 flow through the pages: forgot → outbox → set-password → log in) and `log_in(page, email, password)`.
+
+Emails go through the server's outbox and are sent a moment after the change that wrote them: `wait_for` polls
+for one as someone refreshing their inbox would, and `link_from_outbox` waits for a link.
 """
 
 from __future__ import annotations
 
+import html
 import re
+import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
-from tests.helpers import ROOT, latest_link_from_outbox, local_server
+from tests.helpers import ROOT, local_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,11 +40,44 @@ CHROMIUM_ARGS = [
 ]
 TABLET = {"width": 1024, "height": 768}
 TIMEOUT_MS = 10_000
+EMAIL_WAIT_S = 15  # the outbox's stream handler sends an email within a second or two of the change
 GOOD_PASSWORD = "kettle orchard lamplight tuesday"
 
 # The pages ask GET /api/me whether someone is signed in; for nobody, the answer is 401 and Chromium logs every
 # 4xx fetch as a console error ("Failed to load resource"). That one is by design, so it is always allowed.
 SESSION_PROBE = (r"^Failed to load resource: the server responded with a status of 401", r"/api/me$")
+
+
+T = TypeVar("T")
+
+
+def wait_for(find: Callable[[], T], what: str, timeout_s: float = EMAIL_WAIT_S, every_s: float = 0.25) -> T:
+    """Call `find` until it returns something truthy, and return that; fail after `timeout_s` naming `what`."""
+    deadline = time.monotonic() + timeout_s
+    while not (found := find()):
+        assert time.monotonic() < deadline, f"{what}: not there after {timeout_s:.0f} s"
+        time.sleep(every_s)
+    return found
+
+
+SET_PASSWORD_LINK = re.compile(r'href="(http://127\.0\.0\.1:\d+/set-password\.html#token=[^"]+)"')
+
+
+def link_from_outbox(url: str, to: str) -> str:
+    """The set-password link in the newest such email to `to`, once one has been sent. Other emails to them (an
+    alert sent meanwhile) are passed over: the outbox sends each a moment after it was written, in no set order."""
+    import requests
+
+    def newest() -> str | None:
+        page = requests.get(f"{url}/dev/outbox", timeout=10).text
+        for row in re.finditer(r'<tr><td>([^<]*)</td><td><a href="(/dev/outbox/[^"]+)">', page):
+            if html.unescape(row.group(1)) == to:
+                found = SET_PASSWORD_LINK.search(requests.get(f"{url}{row.group(2)}", timeout=10).text)
+                if found:
+                    return html.unescape(found.group(1))
+        return None
+
+    return wait_for(newest, f"a set-password email to {to}")
 
 
 class BrowserProblems:
@@ -150,10 +190,14 @@ class Lantern:
 
         page.goto(f"{self.url}/index.html")
         page.get_by_role("link", name="Forgotten your password or using Lantern for the first time?").click()
+        # Until the page's script has run, its form would post to the static server: wait for the page to load,
+        # as the person does, before using it (a busy server is slow to send the scripts).
+        expect(page).to_have_url(f"{self.url}/forgot-password.html")
+        page.wait_for_load_state()
         page.get_by_label("Work email address").fill(email)
         page.get_by_role("button", name="Reset Password").click()
         expect(page.locator("#forgot-sent-email")).to_have_text(email)
-        return latest_link_from_outbox(self.url, email)
+        return link_from_outbox(self.url, email)
 
     def set_password(self, page, link: str, password: str) -> None:
         from playwright.sync_api import expect

@@ -20,7 +20,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -382,7 +382,12 @@ def test_a_teacher_on_an_ipad_records_a_safeguarding_concern(lantern, storage, o
     assert len(alerts) == 5 and storage.staff_id(teacher) not in {alert["staff_id"] for alert in alerts}
 
     # The emails: a link to the incident, and nothing about the child or what happened.
-    sent = outbox(url)
+    def all_sent():
+        sent = outbox(url)
+        alerted = {to for to, subject_line, _ in sent if "Safeguarding" in subject_line}
+        return sent if {dsl, head, colleague} <= alerted else None
+
+    sent = wait_for(all_sent, "the alert emails")
     for email in (dsl, head, colleague):
         about = [path for to, subject_line, path in sent if to == email and "Safeguarding" in subject_line]
         assert len(about) == 1, (email, sent)

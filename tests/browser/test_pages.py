@@ -20,6 +20,7 @@ PAGES = [
     pytest.param("/set-password.html", "#set-password-no-token", False, id="set-password-without-token"),
     pytest.param("/dashboard.html", "#signed-in", True, id="dashboard"),
     pytest.param("/add-incident.html", "#logout", True, id="add-incident"),
+    pytest.param("/planner.html", "#planner", True, id="planner"),
 ]
 
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]

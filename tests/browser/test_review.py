@@ -1,7 +1,7 @@
 """Review and follow-up, in Chromium: what happens after a concern is added. The DSL opens the link in their alert
 email, logs in, lands on the record, adds actions and re-categorises it; the teacher tagged in an action sees that
-action and nothing else; a leader is refused a Safeguarding record; an incident is closed with its outcome; the
-Head marks an alert as read; and a pupil's chronology is filtered and printed.
+action and the pupil it is about, and nothing else; a leader is refused a Safeguarding record; an incident is closed
+with its outcome; the Head marks an alert as read; and a pupil's chronology is filtered and printed.
 
 Incidents are added through the API from a signed-in teacher's own page (the form itself is test_add_incident's
 subject); the alert emails and their links come from the server's /dev/outbox page."""
@@ -19,7 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import GOOD_PASSWORD, TIMEOUT_MS
+from tests.browser.conftest import GOOD_PASSWORD, TIMEOUT_MS, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -121,16 +121,20 @@ def outbox(url: str) -> list[tuple[str, str, str]]:
 
 
 def alert_link(lantern, to: str, reference: str) -> str:
-    """The link in the alert email to `to` about the incident `reference`."""
-    for recipient, _, path in outbox(lantern.url):
-        if recipient != to:
-            continue
-        text = html.unescape(requests.get(f"{lantern.url}{path}", timeout=10).text)
-        if reference in text:
-            found = re.search(rf"{re.escape(lantern.url)}/incident\.html\?id={ID_PATTERN}", text)
-            assert found, text
-            return found.group(0)
-    raise AssertionError(f"no alert email to {to} about {reference}")
+    """The link in the alert email to `to` about the incident `reference`, once it has been sent."""
+
+    def find() -> str | None:
+        for recipient, _, path in outbox(lantern.url):
+            if recipient != to:
+                continue
+            text = html.unescape(requests.get(f"{lantern.url}{path}", timeout=10).text)
+            if reference in text:
+                found = re.search(rf"{re.escape(lantern.url)}/incident\.html\?id={ID_PATTERN}", text)
+                assert found, text
+                return found.group(0)
+        return None
+
+    return wait_for(find, f"the alert email to {to} about {reference}")
 
 
 def pupil_label(pupil: dict) -> str:
@@ -260,28 +264,34 @@ def test_the_dsl_follows_the_email_link_acts_and_the_tagged_teacher_sees_only_th
         viewers.locator("tbody tr").filter(has_text=dsl_name).filter(has_text="viewed the incident")
     ).not_to_have_count(0)
 
-    # The teacher, in a browser of their own, finds the action they are tagged in on their dashboard.
+    # The teacher, in a browser of their own, finds the action they are tagged in on their dashboard, with the
+    # pupil it is about.
     page = open_page()
     lantern.log_in(page, teacher, reporter.password)
     expect(page).to_have_url(f"{url}/dashboard.html", timeout=SERVER_MS)
-    actions = page.locator(f'#tagged-actions-list > li[data-incident-id="{incident["id"]}"]')
+    actions = page.locator(f'#actions-list > li[data-incident-id="{incident["id"]}"]')
     expect(actions).to_have_count(1, timeout=SERVER_MS)
     expect(actions).to_contain_text(tagged_text)
     expect(actions).to_contain_text(dsl_name)
-    expect(page.locator("#tagged-actions-list")).not_to_contain_text(untagged_text)
+    expect(actions).to_contain_text(pupil_label(pupil))
+    expect(page.locator("#actions-list")).not_to_contain_text(untagged_text)
     actions.locator(".app-alert__link").click()
-    expect(page).to_have_url(f"{url}{incident['path']}")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(url + incident['path'])}#action-{ID_PATTERN}$"))
     expect(page.locator("#review")).to_be_visible(timeout=SERVER_MS)
     expect(page.locator("#incident-reference")).to_have_text(incident["reference"])
     expect(page.locator("#incident-actions > li")).to_have_count(1)
     expect(page.locator("#incident-actions > li .app-action__text")).to_have_text(tagged_text)
+    expect(page.locator("#incident-actions > li")).to_be_focused()  # the dashboard's link named the action
+    # Whom the action is about, and nothing else of the record.
+    expect(page.locator("#incident-pupil")).to_have_text(pupil_label(pupil))
+    expect(page.locator("#planner-link")).to_be_hidden()
     expect(page.locator("#actions-guidance")).to_be_visible()
     expect(page.locator("#actions-guidance")).to_have_text("You will only see this action if you are tagged in it.")
     for hidden in ("#account-section", "#history-section", "#manage-section", "#viewers-section"):
         expect(page.locator(hidden)).to_be_hidden()
     expect(page.locator("#incident-history > li")).to_have_count(0)
     content = page.content()
-    for secret in (account[:30], "MARKER-R1 ", pupil["name"], untagged_text, reason):
+    for secret in (account[:30], "MARKER-R1 ", untagged_text, reason):
         assert html.escape(secret, quote=False) not in content and secret not in content, secret
 
 
@@ -386,8 +396,11 @@ def test_the_head_marks_a_new_alert_as_read_and_it_stays_read(lantern, reporter,
     expect(alert.locator(".app-alert__link")).to_be_focused()
     expect(page.locator("#alerts-status")).to_have_text(f"{incident['reference']} marked as read")
 
+    # Once read it is no longer new: after a reload it is among the read alerts.
     page.reload()
+    alert = page.locator(f'#read-list > li[data-incident-id="{incident["id"]}"]')
     expect(alert).to_have_count(1, timeout=SERVER_MS)
+    expect(page.locator(f'#alerts-list > li[data-incident-id="{incident["id"]}"]')).to_have_count(0)
     expect(alert).to_have_attribute("data-read", "true")
     expect(alert.locator(".app-alert__mark")).to_have_count(0)
     expect(alert.locator(".app-alert__read-note")).to_have_text("Read")

@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import GOOD_PASSWORD
-from tests.helpers import latest_link_from_outbox
+from tests.browser.conftest import GOOD_PASSWORD, link_from_outbox
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +51,7 @@ def test_a_dsl_sets_a_password_from_the_emailed_link_signs_in_and_logs_out(lante
     expect(page.get_by_role("heading", name="Check your email")).to_be_focused()
 
     # Open the link: the page takes the token and removes it from the address bar.
-    link = latest_link_from_outbox(url, email)
+    link = link_from_outbox(url, email)
     assert "#token=" in link
     page.goto(link)
     expect(page.locator("#set-password-form")).to_be_visible()

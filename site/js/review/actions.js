@@ -9,7 +9,6 @@ import { newKey } from "../incident/form-state.js";
 import { element, summaryRow } from "./dom.js";
 import { dateOnly, listText, shortDateTime } from "./format.js";
 
-const NOTE_LIMIT = 1000;
 // The server's name for the note: its field errors come back under this name.
 const NOTE_FIELD = "action-done-note";
 
@@ -17,8 +16,9 @@ const listOf = (value) => (Array.isArray(value) ? value : []);
 
 export class ActionList {
   /** `onDone(payload)` redraws the page from the payload the server answers with. */
-  constructor({ list, incidentId, timeZone, onDone }) {
+  constructor({ list, incidentId, timeZone, noteLimit, onDone }) {
     this.list = list;
+    this.noteLimit = noteLimit;
     this.incidentId = incidentId;
     this.timeZone = timeZone;
     this.onDone = onDone;
@@ -82,14 +82,14 @@ export class ActionList {
 
     const group = element("div", "app-form-group app-character-count");
     group.dataset.module = "character-count";
-    group.dataset.maxlength = String(NOTE_LIMIT);
+    group.dataset.maxlength = String(this.noteLimit);
     const label = element("label", "app-label", "What was done (optional)");
     label.htmlFor = noteId;
     const note = element("textarea", "app-input app-textarea");
     Object.assign(note, { id: noteId, name: NOTE_FIELD, rows: 3, value: typed });
     note.dataset.actionId = id;
     note.setAttribute("aria-describedby", `${noteId}-info`);
-    const info = element("p", "app-hint app-character-count__message", `You can enter up to ${NOTE_LIMIT.toLocaleString("en-GB")} characters`);
+    const info = element("p", "app-hint app-character-count__message", `You can enter up to ${this.noteLimit.toLocaleString("en-GB")} characters`);
     info.id = `${noteId}-info`;
     group.append(label, note, info);
 

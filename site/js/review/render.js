@@ -78,6 +78,7 @@ export class ReviewPage {
       list: byId("incident-actions"),
       incidentId,
       timeZone: this.timeZone,
+      noteLimit: Number(settings.done_note_max),
       onDone: onActionDone,
     });
   }
