@@ -9,7 +9,8 @@ SCHOOL ?= themead
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test test-fast lint build user import bench browser-deps venv plan deploy
+.PHONY: totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
+	plan-all deploy-all status logs restore-drill
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -48,14 +49,38 @@ build: venv ## Build the static site for SCHOOL into build/site
 user: venv ## Create a staff account on the running local stack: make user EMAIL=… ROLE=… NAME="…" [TITLE=…]
 	$(PY) -m tools.user --school $(SCHOOL) --email "$(EMAIL)" --role "$(ROLE)" --name "$(NAME)" --title "$(TITLE)"
 
-import: venv ## Import the roster from MIS CSV files (docs/roster-csv.md): make import PUPILS=… STAFF=… [FULL=1] [AWS=1]
-	$(PY) -m tools.import_roster --school $(SCHOOL) $(if $(PUPILS),--pupils "$(PUPILS)") $(if $(STAFF),--staff "$(STAFF)") $(if $(FULL),--full) $(if $(AWS),--aws)
+totp: venv ## Print a local account's authenticator code (demo leaders, DSLs, Head, admin): make totp EMAIL=…
+	$(PY) -m tools.totp --school $(SCHOOL) --email "$(EMAIL)"
+
+import: venv ## Import the roster from MIS CSV files (docs/roster-csv.md): make import PUPILS=… STAFF=… [FULL=1] [AWS=1] [REBUILD_INDEX=1]
+	$(PY) -m tools.import_roster --school $(SCHOOL) $(if $(PUPILS),--pupils "$(PUPILS)") $(if $(STAFF),--staff "$(STAFF)") $(if $(FULL),--full) $(if $(AWS),--aws) $(if $(REBUILD_INDEX),--rebuild-index)
 
 plan: venv $(CHECKOV_VENV)/.installed ## Build, package and lint SCHOOL's stack, list what it holds (no AWS; COMPARE=1 diffs with AWS)
 	$(PY) -m infra.deploy plan --school $(SCHOOL) --checkov $(CHECKOV_VENV)/bin/checkov $(if $(COMPARE),--compare)
 
-deploy: venv $(CHECKOV_VENV)/.installed ## Deploy or update SCHOOL's stack (AWS credentials; first time ADMIN_EMAIL=… ADMIN_NAME="…" CERTIFICATE_ARN=…)
-	$(PY) -m infra.deploy deploy --school $(SCHOOL) --checkov $(CHECKOV_VENV)/bin/checkov --admin-email "$(ADMIN_EMAIL)" --admin-name "$(ADMIN_NAME)" --certificate-arn "$(CERTIFICATE_ARN)"
+deploy: venv $(CHECKOV_VENV)/.installed ## Deploy or update SCHOOL's stack by change set (first time ADMIN_EMAIL=… ADMIN_NAME="…" [CERTIFICATE_ARN=…]; ALLOW_REPLACE=1)
+	$(PY) -m infra.deploy deploy --school $(SCHOOL) --checkov $(CHECKOV_VENV)/bin/checkov --admin-email "$(ADMIN_EMAIL)" --admin-name "$(ADMIN_NAME)" --certificate-arn "$(CERTIFICATE_ARN)" $(if $(ALLOW_REPLACE),--allow-replace)
+
+preflight: venv ## Check the AWS account and region can run SCHOOL's stack, and say what to fix (read-only)
+	$(PY) -m infra.deploy preflight --school $(SCHOOL) --certificate-arn "$(CERTIFICATE_ARN)"
+
+cleanup-failed: venv ## Remove what a failed first deploy of SCHOOL left, if it holds no data (lists it; YES=1 removes it)
+	$(PY) -m infra.deploy cleanup-failed --school $(SCHOOL) $(if $(YES),--yes)
+
+plan-all: venv $(CHECKOV_VENV)/.installed ## make plan for every school in infra/trust.toml, stopping at the first failure
+	$(PY) -m infra.deploy plan-all --checkov $(CHECKOV_VENV)/bin/checkov
+
+deploy-all: venv $(CHECKOV_VENV)/.installed ## make deploy for every school in infra/trust.toml, one after another, stopping at the first failure
+	$(PY) -m infra.deploy deploy-all --checkov $(CHECKOV_VENV)/bin/checkov $(if $(ALLOW_REPLACE),--allow-replace)
+
+status: venv ## Every school's stack: state, deployed commit, last change, alarms firing (AWS credentials)
+	$(PY) -m infra.deploy status
+
+logs: venv ## SCHOOL's function logs: [FUNCTION=api|outbox|outbox-sweep|reminders|digest] [SINCE=60] [FILTER=ERROR] [FOLLOW=1]
+	$(PY) -m infra.deploy logs --school $(SCHOOL) --function $(or $(FUNCTION),api) --since $(or $(SINCE),60) $(if $(FILTER),--filter '$(FILTER)') $(if $(FOLLOW),--follow)
+
+restore-drill: venv ## Rehearse docs/deploying.md's restores on moto: tables to a point in time, an S3 version, copied back
+	$(PY) -m tools.restore_drill --school $(SCHOOL)
 
 bench: venv browser-deps ## Print the benchmarks' figures
 	$(PY) bench/cold_start.py

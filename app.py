@@ -8,6 +8,7 @@ from chalice import Chalice
 from chalicelib import (
     __version__,
     alerts,
+    audit,
     chronology,
     chronology_pdf,
     digest,
@@ -18,7 +19,7 @@ from chalicelib import (
     reminders,
     roster_import,
 )
-from chalicelib.auth import accounts, sessions
+from chalicelib.auth import accounts, second_factor, sessions
 from chalicelib.errors import LanternError
 from chalicelib.incidents import changes, review
 from chalicelib.incidents import service as incidents
@@ -66,8 +67,32 @@ def login(call):
     # The place for the second factor (TOTP) is here: roles that read records will answer {"next": "totp"}.
     signed_in = accounts.sign_in(form["email"], form["password"], source_ip=call.source["ip"])
     call.set_cookie = session_cookie(signed_in.token, max_age=int(sessions.ABSOLUTE_LIMIT.total_seconds()))
-    staff = signed_in.staff
-    return {"user": {"name": staff.name, "role": staff.role, "role_label": ROLE_LABELS[staff.role]}}
+    if signed_in.next:  # the second factor is still to do: the pending session can do only that
+        return {"next": signed_in.next}
+    return {"user": _user(signed_in.staff)}
+
+
+def _user(staff) -> dict:
+    return {"name": staff.name, "role": staff.role, "role_label": ROLE_LABELS[staff.role]}
+
+
+@routes.route("/auth/enrol", allow=PUBLIC)
+def start_enrolment(call):
+    """A pending sign-in's authenticator set-up: the secret as text and QR code."""
+    return second_factor.enrolment(current_school().name, call.cookie_token)
+
+
+@routes.route("/auth/enrol", methods=("POST",), allow=PUBLIC)
+def confirm_enrolment(call):
+    form = call.body({"code": Text("Code", max_length=32)})
+    staff, codes = second_factor.enrol(call.cookie_token, form["code"])
+    return {"recovery_codes": codes, "user": _user(staff)}
+
+
+@routes.route("/auth/code", methods=("POST",), allow=PUBLIC)
+def enter_code(call):
+    form = call.body({"code": Text("Code", max_length=32)})
+    return {"user": _user(second_factor.complete(call.cookie_token, form["code"]))}
 
 
 @routes.route("/auth/logout", methods=("POST",), allow=PUBLIC)
@@ -235,6 +260,28 @@ def change_reminder(call):
 def delete_reminder(call):
     body = read_json_object(call.request.raw_body)
     return planner.delete(call.user, body)
+
+
+@routes.route("/admin/staff", allow=ADMIN)
+def staff_accounts(call):
+    """Active staff accounts, with whether each has set up the second factor."""
+    return {"staff": [people.admin_row(m) for m in people.accounts(people.directory())]}
+
+
+@routes.route("/admin/staff/{staff_id}/reset-second-factor", methods=("POST",), allow=ADMIN)
+def reset_second_factor(call, staff_id):
+    member = people.account(staff_id)
+    second_factor.reset(member)
+    audit.record(f"staff#{member.staff_id}", call.user.staff_id, "reset the second factor", call.source)
+    return {"staff": people.admin_row(people.account(staff_id))}
+
+
+@routes.route("/admin/staff/{staff_id}/disable", methods=("POST",), allow=ADMIN)
+def disable_account(call, staff_id):
+    member = people.account(staff_id)
+    accounts.disable(member)
+    audit.record(f"staff#{member.staff_id}", call.user.staff_id, "disabled the account", call.source)
+    return {"staff": people.admin_row(people.account(staff_id))}
 
 
 @routes.route("/admin/roster", methods=("POST",), allow=ADMIN)

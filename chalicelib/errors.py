@@ -38,3 +38,15 @@ class ForbiddenError(LanternError):
 
     def __init__(self, message: str = "You do not have access to this.") -> None:
         super().__init__(message)
+
+
+class SecondFactorNeededError(NotSignedInError):
+    """A pending sign-in (password done) on a route that needs the second factor too: the page moves on to the
+    step named in `next` ("code" or "enrol")."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__("Enter the code from your authenticator app to carry on.")
+        self.step = step
+
+    def body(self) -> dict:
+        return {**super().body(), "next": self.step}

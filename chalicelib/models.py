@@ -64,6 +64,11 @@ class Staff(Model):
     password_hash = UnicodeAttribute(null=True)
     password_changed_at = UTCDateTimeAttribute(null=True)
     link_hash = UnicodeAttribute(null=True)  # the one set-password link that works: the newest, until used
+    sessions_ended_at = UTCDateTimeAttribute(null=True)  # sessions started before this have ended
+    totp_secret = UnicodeAttribute(null=True)  # the authenticator app's shared secret (the table is KMS-encrypted)
+    totp_last_step = NumberAttribute(null=True)  # the newest code's time step: no code works twice
+    recovery_hashes = ListAttribute(of=UnicodeAttribute, null=True)  # argon2 hashes; each code works once
+    second_factor_at = UTCDateTimeAttribute(null=True)  # when the authenticator app was set up
     created_at = UTCDateTimeAttribute()
     directory = UnicodeAttribute(null=True)
     by_email = StaffByEmail()
@@ -95,6 +100,8 @@ class LoginSession(Model):
     created_at = UTCDateTimeAttribute()
     last_seen_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    stage = UnicodeAttribute(default="full")  # "code" or "enrol" until the second factor is done
+    pending_secret = UnicodeAttribute(null=True)  # the secret shown while enrolling, until confirmed
     by_staff = SessionsByStaff()
 
 

@@ -38,3 +38,33 @@ def alertable(staff: dict[str, Staff]) -> list[Staff]:
 def public_entry(member: Staff) -> dict:
     """What any member of staff may see of a colleague in the form's lists (no email address)."""
     return {"id": member.staff_id, "name": member.name, "title": member.title or "", "role": member.role}
+
+
+def account(staff_id: str) -> Staff:
+    """One account by id, for an admin's action on it (NoSuchAccountError if there is none)."""
+    from chalicelib.errors import LanternError
+
+    if isinstance(staff_id, str) and len(staff_id) <= 64:
+        try:
+            return Staff.get(staff_id, consistent_read=True)
+        except Staff.DoesNotExist:
+            pass
+    raise LanternError("There is no such account. Reload the page.", status=404)
+
+
+def accounts(listed: dict[str, Staff]) -> list[Staff]:
+    """The whole accounts of those listed (the directory's index holds only names and roles), by name."""
+    return sorted(Staff.batch_get(list(listed)), key=lambda member: member.name.lower())
+
+
+def admin_row(member: Staff) -> dict:
+    """An account as the admin page lists it."""
+    return {
+        "id": member.staff_id,
+        "name": member.name,
+        "email": member.email,
+        "role": member.role,
+        "title": member.title or "",
+        "active": member.active,
+        "second_factor": member.totp_secret is not None,
+    }

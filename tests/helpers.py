@@ -135,3 +135,15 @@ def latest_link_from_outbox(url: str, to: str) -> str:
             message = requests.get(f"{url}{row.group(2)}", timeout=10).text
             return re.search(r'href="(http://127\.0\.0\.1:\d+/[^"]+)"', message).group(1)
     raise AssertionError(f"no email to {to} in the outbox")
+
+
+def totp_code(email: str, offset: int = 0) -> str:
+    """The authenticator code of a demo account (tools/seed.py enrols them with a fixed secret) for the time step
+    `offset` steps from now: a code works once, so a second sign-in within 30 seconds takes the next step's."""
+    import time as clock
+
+    import pyotp
+
+    from tools.seed import demo_secret
+
+    return pyotp.TOTP(demo_secret(email)).at(clock.time() + 30 * offset)

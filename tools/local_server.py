@@ -277,6 +277,7 @@ def main() -> None:
     print(
         f"\nTo sign in: open {url}, choose 'Forgotten your password or using Lantern for the first time?',\n"
         f"enter one of the emails above, then open the email at {url}/dev/outbox and follow its link.\n"
+        "Leaders, DSLs, the Head and admins then need their authenticator code: make totp EMAIL=<their email>\n"
         "Press Ctrl-C to stop.\n",
         flush=True,
     )

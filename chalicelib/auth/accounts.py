@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import outbox
-from chalicelib.auth import passwords, sessions, throttle
+from chalicelib.auth import passwords, second_factor, sessions, throttle
 from chalicelib.clock import no_sooner_than, utcnow
 from chalicelib.errors import InvalidInputError, LanternError
 from chalicelib.log import logger
@@ -135,6 +135,7 @@ def set_password(school: SchoolSettings, token: str, password: str, now: datetim
                 actions=[
                     Staff.password_hash.set(passwords.hash_password(password)),
                     Staff.password_changed_at.set(now),
+                    Staff.sessions_ended_at.set(now),
                     Staff.link_hash.remove(),  # every link sent so far is now used up
                 ],
                 condition=Staff.link_hash == link.token_hash,
@@ -153,6 +154,7 @@ def set_password(school: SchoolSettings, token: str, password: str, now: datetim
 class SignedIn(NamedTuple):
     staff: Staff
     token: str
+    next: str | None = None  # "code" or "enrol" while the second factor is still to do
 
 
 def sign_in(email: str, password: str, now: datetime | None = None, source_ip: str = "") -> SignedIn:
@@ -175,6 +177,24 @@ def sign_in(email: str, password: str, now: datetime | None = None, source_ip: s
     throttle.clear(email_key)  # the right password: this address's count starts afresh
     if source_ip:
         throttle.give_back(f"ip#{source_ip}")  # a school's staff share one address: count only failures there
+    if second_factor.required(staff.role):
+        token = second_factor.start_pending(staff, now)
+        logger.info("password accepted; second factor next", extra={"staff_id": staff.staff_id})
+        return SignedIn(staff=staff, token=token, next=second_factor.next_step(staff))
     token = sessions.start(staff.staff_id, now)
     logger.info("signed in", extra={"staff_id": staff.staff_id})
     return SignedIn(staff=staff, token=token)
+
+
+def disable(staff: Staff, now: datetime | None = None) -> Staff:
+    """An admin disables an account: it can no longer sign in, gets no email, and every session of it ends."""
+    staff.update(
+        actions=[
+            Staff.active.set(False),
+            Staff.directory.remove(),
+            Staff.link_hash.remove(),
+            Staff.sessions_ended_at.set(now or utcnow()),
+        ]
+    )
+    sessions.end_all(staff.staff_id)
+    return staff

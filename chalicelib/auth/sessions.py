@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from chalicelib.clock import utcnow
-from chalicelib.errors import NotSignedInError
+from chalicelib.errors import NotSignedInError, SecondFactorNeededError
 from chalicelib.models import LoginSession, Staff
 
 IDLE_LIMIT = timedelta(minutes=30)
@@ -30,8 +30,13 @@ def new_token() -> tuple[str, str]:
     return token, token_hash(token)
 
 
-def start(staff_id: str, now: datetime | None = None) -> str:
-    """Open a session for `staff_id`; return the token for the cookie."""
+PENDING_LIMIT = timedelta(minutes=10)  # to complete the second factor after the password
+FULL = "full"
+
+
+def start(staff_id: str, now: datetime | None = None, *, stage: str = FULL) -> str:
+    """Open a session for `staff_id`; return the token for the cookie. A session in any `stage` but "full" (the
+    second factor still to do: "code" or "enrol") can only complete that step."""
     now = now or utcnow()
     token, hashed = new_token()
     LoginSession(
@@ -39,13 +44,23 @@ def start(staff_id: str, now: datetime | None = None) -> str:
         staff_id=staff_id,
         created_at=now,
         last_seen_at=now,
-        expires_at=now + ABSOLUTE_LIMIT,
+        expires_at=now + (ABSOLUTE_LIMIT if stage == FULL else PENDING_LIMIT),
+        stage=stage,
     ).save()
     return token
 
 
-def resume(token: str | None, now: datetime | None = None) -> tuple[LoginSession, Staff]:
-    """The live session and its account for a cookie's token, or `NotSignedInError`."""
+def upgrade(session: LoginSession) -> None:
+    """The second factor is done: the pending session becomes a full one (its limits count from now on)."""
+    session.update(
+        actions=[LoginSession.stage.set(FULL), LoginSession.pending_secret.remove()],
+        condition=LoginSession.stage != FULL,
+    )
+
+
+def resume(token: str | None, now: datetime | None = None, *, stage: str = FULL) -> tuple[LoginSession, Staff]:
+    """The live session and its account for a cookie's token, or `NotSignedInError`; a session that has not
+    completed the second factor only for that step (`stage`), else `SecondFactorNeededError`."""
     now = now or utcnow()
     if not token or len(token) > 100:
         raise NotSignedInError("Log in to carry on.")
@@ -53,18 +68,26 @@ def resume(token: str | None, now: datetime | None = None) -> tuple[LoginSession
         session = LoginSession.get(token_hash(token), consistent_read=True)
     except LoginSession.DoesNotExist:
         raise NotSignedInError("Log in to carry on.") from None
+    pending = session.stage != FULL
+    if pending and now - session.created_at > PENDING_LIMIT:
+        session.delete()
+        raise NotSignedInError("The time to enter your code has run out. Log in again.")
     if now - session.last_seen_at > IDLE_LIMIT or now - session.created_at > ABSOLUTE_LIMIT:
         session.delete()
         raise NotSignedInError()
+    if session.stage != stage:
+        if pending and stage == FULL:
+            raise SecondFactorNeededError(session.stage)
+        raise NotSignedInError("Log in to carry on.")
     try:
         staff = Staff.get(session.staff_id, consistent_read=True)
     except Staff.DoesNotExist:
         session.delete()
         raise NotSignedInError() from None
-    changed = staff.password_changed_at
-    if not staff.active or (changed is not None and session.created_at < changed):
-        # Disabled, or signed in before the password was last set: every older session ends with the change,
-        # even if ending them one by one (end_all) did not finish.
+    ended = staff.sessions_ended_at
+    if not staff.active or (ended is not None and session.created_at < ended):
+        # Disabled, or signed in before the password was last set, the second factor reset or every session
+        # ended: every older session ends with that change, even if ending them one by one (end_all) did not.
         session.delete()
         raise NotSignedInError()
     if now - session.last_seen_at >= TOUCH_EVERY:

@@ -6,6 +6,7 @@ import re
 import time
 from datetime import timedelta
 
+import pyotp
 import pytest
 
 from chalicelib.auth import accounts, sessions, throttle
@@ -47,6 +48,7 @@ def test_first_time_set_password_then_sign_in_then_log_out(api, school):
 
     login = api.post("/auth/login", {"email": "hannah.lewis@themead.example.org", "password": GOOD_PASSWORD})
     assert login.status_code == 200, login.data
+    assert login.data == {"next": "enrol"}  # a DSL reads records: the authenticator app comes next
     cookie_header = login.headers["Set-Cookie"]
     assert cookie_header.startswith("__Host-lantern-session=")
     for attribute in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
@@ -54,6 +56,9 @@ def test_first_time_set_password_then_sign_in_then_log_out(api, school):
     assert "Domain" not in cookie_header
 
     api.cookie = cookie_from(login)
+    assert api.get("/me").status_code == 401  # not until the second factor is done
+    secret = api.get("/auth/enrol").data["secret"]
+    assert api.post("/auth/enrol", {"code": pyotp.TOTP(secret).now()}).status_code == 200
     me = api.get("/me")
     assert me.status_code == 200
     assert me.data == {
