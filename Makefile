@@ -87,3 +87,4 @@ bench: venv browser-deps ## Print the benchmarks' figures
 	$(PY) bench/add_incident.py
 	$(PY) bench/review.py
 	$(PY) bench/follow_up.py
+	$(PY) bench/reports.py

@@ -62,6 +62,11 @@ class Call:
         self.token: str | None = None
         self.set_cookie: str | None = None
 
+    @property
+    def cookie_token(self) -> str | None:
+        """The session cookie's token, signed in or not (the second factor's routes resolve it themselves)."""
+        return _cookie_token(self.request)
+
     def body(self, fields: dict[str, Text]) -> dict[str, str]:
         return read_body(self.request.raw_body, fields)
 
