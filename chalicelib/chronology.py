@@ -57,18 +57,24 @@ def _bound(school: SchoolSettings, text: str | None, field: str, *, end: bool) -
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise InvalidInputError("Check the dates.", {field: "Enter a date, like 27/11/2026."}) from None
+        day = None
+    if day is None or not 1900 <= day.year <= 2200:  # 9999-12-31 would overflow a day later
+        raise InvalidInputError("Check the dates.", {field: "Enter a date, like 27/11/2026."})
     moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=school.zone)
     return moment.astimezone(UTC).isoformat()
 
 
-def _cursor(value: str | None) -> dict | None:
+def _cursor(value: str | None, pupil_id: str) -> dict | None:
+    """The page after the entry a cursor names, in this pupil's chronology only (a cursor is only an entry key)."""
     if not value:
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(value.encode()))
-    except ValueError:
-        raise InvalidInputError("That page of the chronology could not be found. Start again.") from None
+        entry = json.loads(base64.urlsafe_b64decode(value.encode("ascii")))
+    except (ValueError, UnicodeError):
+        entry = None
+    if not isinstance(entry, str) or len(entry) > 200:
+        raise InvalidInputError("That page of the chronology could not be found. Start again.")
+    return {"pupil_id": {"S": pupil_id}, "entry": {"S": entry}}
 
 
 class Reader:
@@ -236,13 +242,13 @@ def chronology(
 ) -> dict:
     """One page of the chronology for `user`, audited as a read."""
     reader = Reader(school, user, pupil_id, category=category, date_from=date_from, date_to=date_to, order=order)
-    entries, last = reader.page(_cursor(cursor))
+    entries, last = reader.page(_cursor(cursor, pupil_id))
     audit.record(f"pupil#{pupil_id}", user.staff_id, "viewed the chronology", source)
     return {
         "pupil": reader.pupil_summary(),
         **reader.scope(),
         "entries": entries,
-        "next": base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None,
+        "next": base64.urlsafe_b64encode(json.dumps(last["entry"]["S"]).encode()).decode() if last else None,
     }
 
 

@@ -125,16 +125,20 @@ def demo_email(banner: str, role: str) -> str:
     return re.search(rf"^  {role} +(\S+)$", banner, re.M).group(1)
 
 
-def latest_link_from_outbox(url: str, to: str) -> str:
-    """Read the newest email to `to` from the local outbox page and return the link it holds."""
+def latest_link_from_outbox(url: str, to: str, timeout: float = 30) -> str:
+    """Wait for an email to `to` in the local outbox page (the outbox sends a moment after the change) and return
+    the link the newest one holds."""
     import requests
 
-    outbox = requests.get(f"{url}/dev/outbox", timeout=10).text
-    for row in re.finditer(r'<tr><td>([^<]*)</td><td><a href="(/dev/outbox/[^"]+)">', outbox):
-        if row.group(1) == to:
-            message = requests.get(f"{url}{row.group(2)}", timeout=10).text
-            return re.search(r'href="(http://127\.0\.0\.1:\d+/[^"]+)"', message).group(1)
-    raise AssertionError(f"no email to {to} in the outbox")
+    deadline = time.monotonic() + timeout
+    while True:
+        outbox = requests.get(f"{url}/dev/outbox", timeout=10).text
+        for row in re.finditer(r'<tr><td>([^<]*)</td><td><a href="(/dev/outbox/[^"]+)">', outbox):
+            if row.group(1) == to:
+                message = requests.get(f"{url}{row.group(2)}", timeout=10).text
+                return re.search(r'href="(http://127\.0\.0\.1:\d+/[^"]+)"', message).group(1)
+        assert time.monotonic() < deadline, f"no email to {to} in the outbox after {timeout} s"
+        time.sleep(0.2)  # polling the page the user would reload
 
 
 def totp_code(email: str, offset: int = 0) -> str:

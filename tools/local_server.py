@@ -29,7 +29,7 @@ from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
-from chalicelib.security_headers import security_headers
+from chalicelib.security_headers import API_HEADERS, security_headers
 from tools import build_site, local_stack, seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,11 @@ class LanternRequestHandler(ChaliceRequestHandler):
         return self._static(path)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _send_http_response(self, code: int, headers, body) -> None:
+        """Every API answer carries the security headers, Chalice's own too (an unknown route's 403, a CORS
+        preflight), as CloudFront's response headers policy adds them to every answer when deployed."""
+        super()._send_http_response(code, {**API_HEADERS, **headers}, body)
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass  # request lines would hold paths; the app logs what it needs

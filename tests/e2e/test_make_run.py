@@ -9,7 +9,7 @@ import signal
 import pytest
 import requests
 
-from tests.helpers import demo_email, latest_link_from_outbox, local_server
+from tests.helpers import demo_email, latest_link_from_outbox, local_server, totp_code
 
 WRITE = {"X-Lantern-Request": "1"}
 
@@ -53,7 +53,11 @@ def test_a_newcomer_signs_in_as_the_demo_dsl(running):
 
     signed_in = browser.post(f"{url}/api/auth/login", json={"email": dsl_email, "password": chosen}, headers=WRITE)
     assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.json() == {"next": "code"}  # the demo DSL's authenticator is set up: `make totp` gives the code
     assert "lantern-local-session" in browser.cookies
+    assert browser.get(f"{url}/api/me").status_code == 401
+    code = browser.post(f"{url}/api/auth/code", json={"code": totp_code(dsl_email)}, headers=WRITE)
+    assert code.status_code == 200, code.text
 
     me = browser.get(f"{url}/api/me").json()
     assert me["user"]["role"] == "dsl" and me["school"]["name"] == "The Mead"
@@ -62,6 +66,17 @@ def test_a_newcomer_signs_in_as_the_demo_dsl(running):
 
     assert browser.post(f"{url}/api/auth/logout", json={}, headers=WRITE).status_code == 200
     assert browser.get(f"{url}/api/me").status_code == 401
+
+
+def test_chalices_own_answers_carry_the_security_headers_too(running):
+    from chalicelib.security_headers import API_HEADERS
+
+    for response in (
+        requests.get(f"{running['url']}/api/no-such-route"),
+        requests.options(f"{running['url']}/api/me", headers={"Origin": "https://evil.example", **WRITE}),
+    ):
+        for name, value in API_HEADERS.items():
+            assert response.headers.get(name) == value, (response.request.method, name)
 
 
 def test_the_static_server_stays_inside_the_site(running):
