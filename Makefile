@@ -9,7 +9,7 @@ SCHOOL ?= themead
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
+.PHONY: verify-audit fuzz totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
 	plan-all deploy-all status logs restore-drill
 
 help: ## List every target
@@ -49,6 +49,12 @@ build: venv ## Build the static site for SCHOOL into build/site
 user: venv ## Create a staff account on the running local stack: make user EMAIL=… ROLE=… NAME="…" [TITLE=…]
 	$(PY) -m tools.user --school $(SCHOOL) --email "$(EMAIL)" --role "$(ROLE)" --name "$(NAME)" --title "$(TITLE)"
 
+verify-audit: venv ## Check that SCHOOL's audit trail is whole and unchanged (hash chains) [AWS=1]
+	$(PY) -m tools.verify_audit --school $(SCHOOL) $(if $(AWS),--aws)
+
+fuzz: venv ## Hostile bodies and query strings for every route, at length (make test runs a short version)
+	FUZZ_EXAMPLES=300 $(PY) -m pytest tests/functional/test_fuzz.py -q
+
 totp: venv ## Print a local account's authenticator code (demo leaders, DSLs, Head, admin): make totp EMAIL=…
 	$(PY) -m tools.totp --school $(SCHOOL) --email "$(EMAIL)"
 
@@ -81,6 +87,31 @@ logs: venv ## SCHOOL's function logs: [FUNCTION=api|outbox|outbox-sweep|reminder
 
 restore-drill: venv ## Rehearse docs/deploying.md's restores on moto: tables to a point in time, an S3 version, copied back
 	$(PY) -m tools.restore_drill --school $(SCHOOL)
+
+# axe-core (the browser tests' accessibility checks) and Lighthouse (make audit): pinned, from npm, into .node/.
+NODE_TOOLS := .node
+AXE_VERSION := 4.14.1
+LIGHTHOUSE_VERSION := 12.2.3
+AXE := $(NODE_TOOLS)/axe/node_modules/axe-core/axe.min.js
+LIGHTHOUSE := $(NODE_TOOLS)/lighthouse/node_modules/.bin/lighthouse
+NPM_INSTALL := npm install --silent --no-audit --no-fund --save-exact
+
+node-deps:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+
+$(AXE): | node-deps
+	$(NPM_INSTALL) --prefix $(NODE_TOOLS)/axe axe-core@$(AXE_VERSION)
+
+$(LIGHTHOUSE): | node-deps
+	$(NPM_INSTALL) --prefix $(NODE_TOOLS)/lighthouse lighthouse@$(LIGHTHOUSE_VERSION)
+
+axe: $(AXE) ## Install axe-core (npm, pinned) for the browser tests' accessibility checks
+
+# make test needs axe-core too (an extra prerequisite, so the test rule itself stays as it is).
+test: $(AXE)
+
+audit: venv browser-deps $(LIGHTHOUSE) ## Lighthouse accessibility and best practices of every page (Debian's Chromium)
+	CHROME_PATH=/usr/bin/chromium $(PY) -m tools.audit --lighthouse $(LIGHTHOUSE)
 
 bench: venv browser-deps ## Print the benchmarks' figures
 	$(PY) bench/cold_start.py

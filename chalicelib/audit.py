@@ -114,22 +114,28 @@ def verify(items) -> list[str]:
     problems = []
     for subject in sorted(set(chains) | set(heads)):
         chain = sorted(chains.get(subject, []), key=lambda e: int(e.seq or 0))
-        previous = ""
-        for n, entry in enumerate(chain, start=1):
-            if int(entry.seq or 0) != n:
-                problems.append(f"{subject}: entry {n} is missing (found {entry.seq})")
-                break
-            if entry.prev_hash != previous:
-                problems.append(f"{subject}: entry {n} does not follow entry {n - 1}")
-                break
-            expected = digest(
-                entry.prev_hash or "", subject, entry.entry, entry.actor_id, entry.action, entry.ip, entry.user_agent
-            )
-            if entry.hash != expected:
-                problems.append(f"{subject}: entry {n} has been changed")
-                break
-            previous = entry.hash
+        problem = _broken_link(subject, chain)
+        if problem:  # the first break in a chain is the one to report
+            problems.append(problem)
+            continue
+        previous = chain[-1].hash if chain else ""
         head = heads.get(subject)
         if head is not None and (int(head.seq or 0) != len(chain) or head.hash != previous):
             problems.append(f"{subject}: the newest entries are missing (the head says {head.seq}, found {len(chain)})")
     return problems
+
+
+def _broken_link(subject: str, chain: list[AuditEntry]) -> str | None:
+    previous = ""
+    for n, entry in enumerate(chain, start=1):
+        if int(entry.seq or 0) != n:
+            return f"{subject}: entry {n} is missing (found {entry.seq})"
+        if entry.prev_hash != previous:
+            return f"{subject}: entry {n} does not follow entry {n - 1}"
+        expected = digest(
+            entry.prev_hash or "", subject, entry.entry, entry.actor_id, entry.action, entry.ip, entry.user_agent
+        )
+        if entry.hash != expected:
+            return f"{subject}: entry {n} has been changed"
+        previous = entry.hash
+    return None

@@ -13,6 +13,7 @@ No stack trace or internal detail ever reaches the client.
 from __future__ import annotations
 
 import functools
+import hmac
 import os
 import traceback
 from collections.abc import Callable
@@ -73,14 +74,28 @@ class Call:
     @property
     def source(self) -> dict[str, str]:
         """Where a request came from, for the audit. Behind CloudFront, API Gateway's source is CloudFront itself:
-        the viewer's address arrives in CloudFront-Viewer-Address ("ip:port"), forwarded on /api/*."""
+        the viewer's address arrives in CloudFront-Viewer-Address ("ip:port"), forwarded on /api/*. That header is
+        believed only when the request proved it came through CloudFront (`from_cdn`): anyone can set it."""
         context = self.request.context or {}
         identity = context.get("identity") or {}
-        viewer = self.request.headers.get("cloudfront-viewer-address") or ""
+        viewer = (self.request.headers.get("cloudfront-viewer-address") or "") if from_cdn(self.request) else ""
         return {
             "ip": (viewer.rsplit(":", 1)[0] if viewer else identity.get("sourceIp") or "")[:64],
             "user_agent": (self.request.headers.get("user-agent") or "")[:300],
         }
+
+
+ORIGIN_HEADER = "x-lantern-origin"
+
+
+def origin_secret() -> str:
+    """The secret CloudFront adds to every request it forwards to the API (the stack sets both); empty locally."""
+    return os.environ.get("LANTERN_ORIGIN_SECRET", "")
+
+
+def from_cdn(request) -> bool:
+    secret = origin_secret()
+    return bool(secret) and hmac.compare_digest((request.headers.get(ORIGIN_HEADER) or "").encode(), secret.encode())
 
 
 def _cookie_token(request) -> str | None:
@@ -128,6 +143,8 @@ class Routes:
     def _handle(self, view: Callable, allow: frozenset[str], url_params: dict) -> Response:
         request = self.app.current_request
         try:
+            if origin_secret() and not from_cdn(request):  # API Gateway's own address, bypassing the CDN
+                raise ForbiddenError("Use your school's Lantern address.")
             models.bind()
             call = Call(request=request)
             if request.method not in ("GET", "HEAD"):

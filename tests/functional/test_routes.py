@@ -109,3 +109,29 @@ def test_the_deployed_configuration_has_no_local_switches():
     text = json.dumps(config)
     for local_only in ("LANTERN_LOCAL_HTTP", "AWS_ENDPOINT_URL", "LANTERN_PUBLIC_URL"):
         assert local_only not in text
+
+
+def test_with_an_origin_secret_only_requests_through_the_cdn_are_answered_and_believed(api, school, monkeypatch):
+    """Deployed, CloudFront adds a secret header to what it forwards; API Gateway's own address gets nothing, and
+    CloudFront-Viewer-Address (which anyone can send) is believed only with the secret."""
+    from chalicelib.web import routing
+
+    staff = make_staff("staff", password="a long harbour morning")
+    forged = {"cloudfront-viewer-address": "203.0.113.66:443"}
+    routing_source = []
+    real_source = routing.Call.source
+    monkeypatch.setattr(
+        routing.Call,
+        "source",
+        property(lambda call: routing_source.append(real_source.fget(call)) or routing_source[-1]),
+    )
+    api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"}, headers=forged)
+    assert routing_source[-1]["ip"] != "203.0.113.66"  # no secret configured: the header is not believed
+
+    monkeypatch.setenv("LANTERN_ORIGIN_SECRET", "s3cret-from-the-stack")
+    direct = api.get("/health", headers=forged)
+    assert direct.status_code == 403
+    through = {**forged, "x-lantern-origin": "s3cret-from-the-stack"}
+    assert api.get("/health", headers=through).status_code == 200
+    api.post("/auth/login", {"email": staff.email, "password": "a long harbour morning"}, headers=through)
+    assert routing_source[-1]["ip"] == "203.0.113.66"
