@@ -42,6 +42,7 @@ test-fast: venv ## Unit and functional tests only
 lint: venv ## ruff check and format check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m bandit -q -r chalicelib app.py tools infra --severity-level high
 
 build: venv ## Build the static site for SCHOOL into build/site
 	$(PY) -m tools.build_site --school $(SCHOOL)

@@ -20,7 +20,7 @@ def _environment():
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(EMAIL_TEMPLATES),
-        autoescape=False,  # noqa: S701 - plain-text emails, never HTML
+        autoescape=False,  # noqa: S701  # nosec B701 - plain-text emails, never HTML: escaping would garble them
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
