@@ -13,7 +13,7 @@ from app import app, routes
 from chalicelib.errors import ForbiddenError
 from chalicelib.security_headers import API_HEADERS
 from chalicelib.settings import ROLES
-from chalicelib.web.routing import PUBLIC
+from chalicelib.web.routing import PUBLIC, session_cookie_name
 from tests.helpers import Api, make_staff, session_cookie_for
 
 ROLE_REFUSAL = ForbiddenError().message
@@ -39,8 +39,23 @@ def test_declaring_no_roles_is_refused():
 
 @pytest.fixture
 def callers(client, school):
+    from datetime import timedelta
+
+    from chalicelib.auth import accounts, sessions
+    from chalicelib.clock import utcnow
+
     cookies = {role: session_cookie_for(make_staff(role)) for role in ROLES}
-    return {"anonymous": Api(client), **{role: Api(client, cookie) for role, cookie in cookies.items()}}
+    disabled = make_staff("dsl", email="left.school@themead.example.org")
+    disabled_cookie = session_cookie_for(disabled)
+    accounts.disable(disabled)
+    stale = make_staff("head", email="away.head@themead.example.org")
+    expired = sessions.start(stale.staff_id, now=utcnow() - sessions.IDLE_LIMIT - timedelta(minutes=1))
+    return {
+        "anonymous": Api(client),
+        **{role: Api(client, cookie) for role, cookie in cookies.items()},
+        "disabled": Api(client, disabled_cookie),
+        "expired": Api(client, f"{session_cookie_name()}={expired}"),
+    }
 
 
 # The second step of signing in answers only a pending sign-in (password done, code to come): tests/functional/
@@ -59,10 +74,10 @@ def test_every_route_answers_every_caller_as_declared(callers, path, method):
             assert response.status_code in (400, 401), (caller, response.data)  # no pending sign-in here
             continue
         refused_by_role = response.status_code == 403 and response.data["error"] == ROLE_REFUSAL
-        if caller in allowed:
+        if caller in allowed or allowed == PUBLIC:
             # Allowed callers may still be refused a record they cannot read (an object-level 403), never by role.
             assert response.status_code != 401 and not refused_by_role, (caller, response.data)
-        elif caller == "anonymous":
+        elif caller in ("anonymous", "disabled", "expired"):
             assert response.status_code == 401, (caller, response.data)
         else:
             assert refused_by_role, (caller, response.data)
