@@ -43,7 +43,7 @@ TABLE_ACCESS: dict[str, tuple[str, ...]] = {
     "chronology": READ + WRITE,
     "alerts": READ + WRITE,
     "planner": READ + WRITE + DELETE,  # My planner: a person deletes or moves their own reminder
-    "incident-events": ("dynamodb:PutItem", "dynamodb:Query"),
+    "incident-events": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),  # GetItem: a change's receipt
     "audit": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),  # GetItem: the chain's head
     "outbox": ("dynamodb:PutItem",),
     "jobs": (),

@@ -5,6 +5,7 @@ state and the pupils' chronology entries; what the member of staff wrote is neve
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date, datetime
 
@@ -71,7 +72,7 @@ def add_action(school: SchoolSettings, user: Staff, incident_id: str, data: dict
     if follow_up and date.fromisoformat(follow_up) <= today:
         check.fail("action-follow-up", "Choose a follow up date after today.")
     details = {"text": text, "date": when, "tagged_ids": tagged, "follow_up": follow_up}
-    return _change(school, user, incident_id, "action", details, "", check, source)
+    return _change(school, user, incident_id, "action", details, "", check, source, key=_key(check, data))
 
 
 def recategorise(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
@@ -92,7 +93,7 @@ def recategorise(school: SchoolSettings, user: Staff, incident_id: str, data: di
     reason = check.text(data.get("reason"), "recategorise-reason", "Reason", REASON_MAX, required=True)
     keep = check.ids(data.get("keep_ids"), "recategorise-keep", "people to keep on it", 40)
     details = {"categories": categories, "subcategories": subcategories, "keep_ids": keep}
-    return _change(school, user, incident_id, "recategorised", details, reason, check, source)
+    return _change(school, user, incident_id, "recategorised", details, reason, check, source, key=_key(check, data))
 
 
 def set_concern_level(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
@@ -100,7 +101,8 @@ def set_concern_level(school: SchoolSettings, user: Staff, incident_id: str, dat
     _fields(data, {"level", "reason", "idempotency_key"}, check, {})
     level = check.one_of(data.get("level"), "concern-level", review.CONCERN_LEVELS, "Choose low, medium or high.")
     reason = check.text(data.get("reason"), "concern-reason", "Reason", REASON_MAX, required=True)
-    return _change(school, user, incident_id, "concern level", {"level": level}, reason, check, source)
+    details = {"level": level}
+    return _change(school, user, incident_id, "concern level", details, reason, check, source, key=_key(check, data))
 
 
 def assign(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
@@ -108,7 +110,8 @@ def assign(school: SchoolSettings, user: Staff, incident_id: str, data: dict, so
     _fields(data, {"assigned_ids", "reason", "idempotency_key"}, check, {})
     assigned = check.ids(data.get("assigned_ids"), "assign-to", "people to assign", 10)
     reason = check.text(data.get("reason"), "assign-reason", "Reason", REASON_MAX, required=False)
-    return _change(school, user, incident_id, "assigned", {"assigned_ids": assigned}, reason, check, source)
+    details = {"assigned_ids": assigned}
+    return _change(school, user, incident_id, "assigned", details, reason, check, source, key=_key(check, data))
 
 
 def set_status(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
@@ -118,14 +121,16 @@ def set_status(school: SchoolSettings, user: Staff, incident_id: str, data: dict
     closing = status == "Closed"
     decision = check.text(data.get("decision"), "status-decision", "Decision", REASON_MAX, required=closing)
     reason = check.text(data.get("reason"), "status-reason", "Reason", REASON_MAX, required=closing)
-    return _change(school, user, incident_id, "status", {"status": status, "decision": decision}, reason, check, source)
+    details = {"status": status, "decision": decision}
+    return _change(school, user, incident_id, "status", details, reason, check, source, key=_key(check, data))
 
 
 def set_agencies(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
     check = FieldChecker()
     _fields(data, {"agencies", "idempotency_key"}, check, {})
     agencies = check.choices(data.get("agencies"), "agencies", school.agencies, "Choose agencies from the list.")
-    return _change(school, user, incident_id, "agencies", {"agencies": agencies}, "", check, source)
+    details = {"agencies": agencies}
+    return _change(school, user, incident_id, "agencies", details, "", check, source, key=_key(check, data))
 
 
 def _change(
@@ -138,8 +143,11 @@ def _change(
     check: FieldChecker,
     source: dict,
     now: datetime | None = None,
+    *,
+    key: str | None = None,
 ) -> dict:
-    """Check the caller may act, apply one change in one transaction, alert who needs to know, return the page."""
+    """Check the caller may act, apply one change in one transaction, alert who needs to know, return the page.
+    With the form's idempotency `key`, a retry of a change that was saved (its answer lost) changes nothing more."""
     now = now or utcnow()
     incident, _ = review.load_for(school, user, incident_id, source, what=f"change ({kind})")
     state = review.state_of(incident)
@@ -148,6 +156,9 @@ def _change(
         raise ForbiddenError("Only the leadership team can change this incident.")
     if check.problems:
         raise InvalidInputError(PROBLEM, check.problems)
+    receipt = _receipt(incident_id, user, key, kind, now) if key else None
+    if receipt is not None and _already_done(receipt):
+        return _page_after(school, user, incident, state, source)
 
     staff = people.directory()
     before = review.state_of(incident)
@@ -271,10 +282,48 @@ def _change(
                     )
                 )
         audit.add_to(transaction, review.subject(incident_id), user.staff_id, f"changed: {kind}", source, now)
+        if receipt is not None:
+            transaction.save(receipt, condition=IncidentEvent.event.does_not_exist())
 
-    _commit(write, incident)
+    try:
+        _commit(write, incident)
+    except ChangedMeanwhileError:
+        if receipt is None or not _already_done(receipt):
+            raise
     logger.info("incident changed", extra={"incident_id": incident_id, "kind": kind})
     return _page_after(school, user, incident, state, source)
+
+
+def _key(check: FieldChecker, data: dict) -> str | None:
+    """The form's idempotency key (one per form shown), if it sent one."""
+    value = data.get("idempotency_key")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 8 <= len(value) <= 100:
+        check.fail("idempotency_key", "Reload the page and try again.")
+        return None
+    return value
+
+
+def _receipt(incident_id: str, user: Staff, key: str, kind: str, now: datetime) -> IncidentEvent:
+    """The record that this form's change was made (sorted after every event: `~`), written with the change."""
+    digest = hashlib.sha256(f"{user.staff_id}#{key}".encode()).hexdigest()
+    return IncidentEvent(
+        incident_id=incident_id,
+        event=f"{review.RECEIPTS}{digest}",
+        event_id=digest,
+        kind="receipt",
+        actor_id=user.staff_id,
+        details={"change": kind, "at": now.isoformat()},
+    )
+
+
+def _already_done(receipt: IncidentEvent) -> bool:
+    try:
+        IncidentEvent.get(receipt.incident_id, receipt.event, consistent_read=True)
+        return True
+    except IncidentEvent.DoesNotExist:
+        return False
 
 
 def _commit(write, incident: Incident, attempts: int = 3) -> None:

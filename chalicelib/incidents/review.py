@@ -64,8 +64,12 @@ def load_for(
     return incident, level
 
 
+RECEIPTS = "~change#"  # changes' idempotency receipts sort after every event (whose keys start with a date)
+
+
 def events(incident_id: str) -> list[IncidentEvent]:
-    return list(IncidentEvent.query(incident_id, consistent_read=True))
+    """An incident's events, oldest first (one Query; the receipts of changes are not events)."""
+    return list(IncidentEvent.query(incident_id, IncidentEvent.event < "~", consistent_read=True))
 
 
 def review(school: SchoolSettings, user: Staff, incident_id: str, source: dict) -> dict:

@@ -59,6 +59,7 @@ class RosterItem(Model):
     done = NumberAttribute(null=True)
     parts = NumberAttribute(null=True)
     ops = UnicodeAttribute(null=True)  # a part: JSON list of operations
+    pending = UnicodeAttribute(null=True)  # the job: the batch recorded in the index but perhaps not yet written
     summary = UnicodeAttribute(null=True)  # JSON ImportSummary.as_dict() without new_staff
     context = UnicodeAttribute(null=True)  # JSON {"actor_id", "ip", "user_agent"}
     touched_at = UnicodeAttribute(null=True)  # ISO UTC

@@ -6,11 +6,13 @@ saves that plan as a job in the jobs table: the head `roster-job` (progress, the
 `roster-job#<job_id>#<n>` (up to PART_OPS operations each). Nothing is written to pupils yet, and the summary is
 already exact: the admin page shows it with a progress bar.
 
-`step(job_id, seconds)` applies the next operations until its time is up, in transactions of at most
-BATCH operations of one index shard: each transaction writes the pupils, one audit entry per pupil (naming the
-fields that changed, never their values), the shard of the index describing them, and the job's progress, so a
-step cut short, retried or run twice never applies an operation twice nor leaves the index out of step. The page
-(or `make import`) calls step until the job is done. One job at a time: a new import replaces a job abandoned for
+`step(job_id, seconds)` applies the next operations until its time is up, a batch at a time (at most BATCH
+operations of one index shard): one small transaction records the batch's index shard and the batch itself in the
+job (`pending`, with the progress), then each pupil and its audit entry (naming the fields that changed, never their
+values) is written, each write idempotent, and `pending` is cleared. A step cut short leaves the batch pending and
+the next step writes it first, so the index never disagrees with the pupils for longer than a step, and nothing is
+written twice. No BatchWriteItem: the API's role may add audit entries but never delete one. The page (or
+`make import`) calls step until the job is done. One job at a time: a new import replaces a job abandoned for
 ABANDONED; one still moving is refused.
 
 Pupils are never deleted: a leaver loses `roll` (the sparse typeahead index), nothing else; a pupil's `pupil_id`
@@ -24,7 +26,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import LanternError
@@ -35,7 +37,8 @@ from chalicelib.roster_import.summary import ImportSummary, log
 
 HEAD = "roster-job"
 PART_OPS = 400  # operations per part item (an added pupil is about 300 bytes of JSON; items hold 400 KB)
-BATCH = 48  # pupils per transaction: 48 pupils + 48 audit entries + the shard + the job = 98 of DynamoDB's 100
+BATCH = 100  # pupils recorded at once (the batch is kept in the job's item until written: about 30 KB)
+WRITERS = 8  # concurrent single-item writes while writing a batch
 STEP_SECONDS = 12.0  # a step's work, well inside API Gateway's 29 s (a transaction can take a second or two)
 ABANDONED = timedelta(minutes=2)  # a job nobody has stepped for this long may be replaced by a new import
 
@@ -141,25 +144,31 @@ def plan(parsed: Parsed, entries: dict[str, index.Entry], full: bool, summary: I
                 left = "left the roll (not in a full import)"
                 ops.append({"id": entry.pupil_id, "set": {}, "roll": None, "what": left})
                 summary.left += 1
+    for op in ops:
+        op["audit"] = str(uuid.uuid4())  # the audit entry's own key, so that writing it twice writes it once
     ops.sort(key=lambda op: index.shard_key(op["id"]))
     return ops
 
 
 def step(job_id: str, seconds: float = 15.0, now: datetime | None = None) -> dict:
-    """Apply the job's next operations for about `seconds` (at least one transaction). Returns its progress."""
+    """Apply the job's next operations for about `seconds` (at least one batch). Returns its progress."""
     started = time.monotonic()
     head = _head()
     if head is None or head.job_id != job_id:
         return {"job_id": job_id, "state": "replaced", "total": 0, "done": 0, "summary": None}
     parts: dict[int, list[dict]] = {}
     while head.state == "running":
+        if head.pending:  # a batch recorded but perhaps not (all) written: a step was cut short
+            head = _write(head, json.loads(head.pending))
+            continue
         number, offset = divmod(int(head.done), PART_OPS)
         if number not in parts:
             parts[number] = json.loads(index.bind().get(f"{HEAD}#{job_id}#{number}", consistent_read=True).ops)
         remaining = parts[number][offset:]
         shard = index.shard_key(remaining[0]["id"])
         batch = [op for op in remaining[:BATCH] if index.shard_key(op["id"]) == shard]
-        head = _apply(head, batch, shard, now or utcnow())
+        head = _record(head, batch, shard, now or utcnow())
+        head = _write(head, json.loads(head.pending))
         if time.monotonic() - started >= seconds:
             break
     if head.state == "done" and parts:
@@ -168,53 +177,89 @@ def step(job_id: str, seconds: float = 15.0, now: datetime | None = None) -> dic
     return progress(head)
 
 
-def _apply(head, batch: list[dict], shard_key: str, now: datetime):
-    """One transaction: the batch's pupils and audit entries, their index shard, the job's progress."""
+def _record(head, batch: list[dict], shard_key: str, now: datetime):
+    """One small transaction: the batch's index shard as it will be, and the batch itself as the job's `pending`
+    (with the job's progress). From here the batch is written even if this step is cut short."""
     from pynamodb.connection import Connection
     from pynamodb.transactions import TransactWrite
-
-    from chalicelib.models import AuditEntry, Pupil
 
     model = index.bind()
     shard = index.read_shards([shard_key]).get(shard_key) or model(job=shard_key)
     entries = index.decode(shard.pupils)
-    context = json.loads(head.context)
+    for op in batch:
+        if "add" in op:
+            entries[op["id"]] = index.Entry(op["id"], "on", {f: op["add"].get(f) for f in index.FIELDS})
+        else:
+            entry = entries.get(op["id"]) or index.Entry(op["id"], "on", {})
+            entry.fields |= op["set"]
+            if "roll" in op:
+                entry.roll = op["roll"]
+            entries[op["id"]] = entry
+    shard.pupils = index.encode(entries)
     done_before = int(head.done)
+    pending = json.dumps({"at": now.isoformat(), "ops": batch}, separators=(",", ":"))
     with TransactWrite(connection=Connection()) as transaction:
-        for op in batch:
-            if "add" in op:
-                pupil = Pupil(pupil_id=op["id"], roll="on", **op["add"])
-                transaction.save(pupil, condition=Pupil.pupil_id.does_not_exist())
-                entries[op["id"]] = index.Entry(op["id"], "on", {f: op["add"].get(f) for f in index.FIELDS})
-            else:
-                actions = [getattr(Pupil, name).set(value) for name, value in op["set"].items()]
-                if "roll" in op:
-                    actions.append(Pupil.roll.set("on") if op["roll"] else Pupil.roll.remove())
-                transaction.update(Pupil(pupil_id=op["id"]), actions=actions, condition=Pupil.pupil_id.exists())
-                entry = entries.get(op["id"]) or index.Entry(op["id"], "on", {})
-                entry.fields |= op["set"]
-                if "roll" in op:
-                    entry.roll = op["roll"]
-                entries[op["id"]] = entry
-            transaction.save(
-                AuditEntry(
-                    subject=f"pupil#{op['id']}",
-                    entry=f"{now.isoformat()}#{uuid.uuid4()}",
-                    actor_id=context["actor_id"],
-                    action=f"roster import: {op['what']}",
-                    ip=context["ip"],
-                    user_agent=context["user_agent"],
-                )
-            )
-        shard.pupils = index.encode(entries)
-        # as read: a shard changed since refuses the whole transaction
-        transaction.save(shard, condition=index.checked(shard))
-        done = done_before + len(batch)
-        actions = [model.done.set(done), model.touched_at.set(now.isoformat()), model.version.add(1)]
-        if done >= int(head.total):
-            actions.append(model.state.set("done"))
-        transaction.update(head, actions=actions, condition=(model.job_id == head.job_id) & (model.done == done_before))
+        transaction.save(shard, condition=index.checked(shard))  # as read: a shard changed since refuses it all
+        transaction.update(
+            head,
+            actions=[
+                model.done.set(done_before + len(batch)),
+                model.pending.set(pending),
+                model.touched_at.set(now.isoformat()),
+                model.version.add(1),
+            ],
+            condition=(model.job_id == head.job_id) & (model.done == done_before),
+        )
     return index.bind().get(HEAD, consistent_read=True)
+
+
+def _write(head, pending: dict):
+    """Write a recorded batch: each pupil and its audit entry, every write idempotent (an added pupil only if absent,
+    an audit entry under a key made from the batch's time and the operation), then clear `pending`. The writes go
+    WRITERS at a time: they are independent single-item writes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = index.bind()
+    context = json.loads(head.context)
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        list(pool.map(lambda op: _write_one(op, pending["at"], context), pending["ops"]))
+    actions = [model.pending.remove(), model.version.add(1)]
+    if int(head.done) >= int(head.total):
+        actions.append(model.state.set("done"))
+    head.update(actions=actions, condition=(model.job_id == head.job_id) & (model.done == head.done))
+    return head
+
+
+def _write_one(op: dict, at: str, context: dict) -> None:
+    from chalicelib.models import AuditEntry, Pupil
+
+    try:
+        if "add" in op:
+            Pupil(pupil_id=op["id"], roll="on", **op["add"]).save(condition=Pupil.pupil_id.does_not_exist())
+        else:
+            actions = [getattr(Pupil, name).set(value) for name, value in op["set"].items()]
+            if "roll" in op:
+                actions.append(Pupil.roll.set("on") if op["roll"] else Pupil.roll.remove())
+            Pupil(pupil_id=op["id"]).update(actions=actions, condition=Pupil.pupil_id.exists())
+    except (PutError, UpdateError) as error:
+        if not _condition_failed(error) or "add" not in op:  # an update whose pupil is missing is a real error
+            raise
+    try:
+        AuditEntry(
+            subject=f"pupil#{op['id']}",
+            entry=f"{at}#{op['audit']}",
+            actor_id=context["actor_id"],
+            action=f"roster import: {op['what']}",
+            ip=context["ip"],
+            user_agent=context["user_agent"],
+        ).save(condition=AuditEntry.subject.does_not_exist())
+    except PutError as error:
+        if not _condition_failed(error):
+            raise
+
+
+def _condition_failed(error) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def progress(head) -> dict:

@@ -59,3 +59,24 @@ def test_a_change_within_what_they_may_read_keeps_their_access(as_, people, beha
     response = as_("dsl").post(f"/incidents/{behaviour_alerting_the_ta}/recategorise", body)
     assert response.status_code == 200, response.data
     assert as_("ta").get(f"/incidents/{behaviour_alerting_the_ta}").status_code == 200
+
+
+def test_try_again_after_a_saved_change_whose_answer_was_lost_adds_nothing(
+    as_, people, behaviour_alerting_the_ta, monkeypatch
+):
+    """The change is saved, then reading the page back fails (a 500); the form's Try again, with the same
+    idempotency key, finds its receipt: one action, not two."""
+    from chalicelib.incidents import changes
+
+    body = {"text": "Called home.", "date": "2026-11-27", "idempotency_key": "form-7f3a9c10"}
+    real_page = changes._page_after
+    with monkeypatch.context() as patch:
+        patch.setattr(changes, "_page_after", lambda *a, **k: (_ for _ in ()).throw(ConnectionError("lost")))
+        first = as_("dsl").post(f"/incidents/{behaviour_alerting_the_ta}/actions", body)
+    assert first.status_code == 500
+    assert changes._page_after is real_page
+    again = as_("dsl").post(f"/incidents/{behaviour_alerting_the_ta}/actions", body)
+    assert again.status_code == 200, again.data
+    assert [a["text"] for a in again.data["actions"]] == ["Called home."]
+    other = as_("dsl").post(f"/incidents/{behaviour_alerting_the_ta}/actions", {**body, "idempotency_key": "form-8b1c"})
+    assert [a["text"] for a in other.data["actions"]] == ["Called home.", "Called home."]  # a new form: a new action

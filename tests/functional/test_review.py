@@ -248,13 +248,20 @@ def test_no_route_edits_or_deletes_audit_entries(as_, people, concern):
     assert all(route in routes.access for path, m in app.routes.items() for route in [(path, next(iter(m)))])
 
 
-def test_every_read_and_change_is_audited_with_where_from(as_, people, behaviour):
+def test_every_read_and_change_is_audited_with_where_from(as_, people, behaviour, monkeypatch):
+    monkeypatch.setenv("LANTERN_ORIGIN_SECRET", "from-the-stack")  # as deployed: CloudFront proves itself
     dht = as_("dht")
     dht.get(
         f"/incidents/{behaviour}",
-        headers={"user-agent": "iPad Safari", "cloudfront-viewer-address": "203.0.113.7:51234"},
+        headers={
+            "user-agent": "iPad Safari",
+            "cloudfront-viewer-address": "203.0.113.7:51234",
+            "x-lantern-origin": "from-the-stack",
+        },
     )
-    dht.post(f"/incidents/{behaviour}/agencies", {"agencies": ["Police"]})
+    dht.post(
+        f"/incidents/{behaviour}/agencies", {"agencies": ["Police"]}, headers={"x-lantern-origin": "from-the-stack"}
+    )
     entries = list(AuditEntry.query(f"incident#{behaviour}"))
     actions = [(e.actor_id, e.action, e.user_agent) for e in entries]
     assert (people["dht"].staff_id, "viewed the incident", "iPad Safari") in actions
