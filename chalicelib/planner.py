@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import access
@@ -22,6 +22,7 @@ from chalicelib.models import Incident, PlannerReminder, Staff
 from chalicelib.settings import SchoolSettings
 
 PROBLEM = "There is a problem with the reminder. Nothing has been saved yet."
+_REMINDER_IDS = uuid.UUID("0d3f2b9e-5a7c-4f61-8a2e-6c1b9e4d7a35")
 PAST_SHOWN = 50
 _ID_MAX = 120
 
@@ -95,20 +96,29 @@ def add(school: SchoolSettings, user: Staff, data: dict, source: dict, now: date
     """Add a reminder: {date, time, note, incident_id?}."""
     now = now or utcnow()
     check = FieldChecker()
-    _known(data, {"date", "time", "note", "incident_id"}, check)
+    _known(data, {"date", "time", "note", "incident_id", "idempotency_key"}, check)
     planned = read_planner(check, _when(data), school, now)
+    form_key = data.get("idempotency_key")
+    if form_key is not None and (not isinstance(form_key, str) or not 8 <= len(form_key) <= 100):
+        check.fail("idempotency_key", "Reload the page and try again.")
     incident: Incident | None = _readable_incident(school, user, data.get("incident_id"), check, source)
     if check.problems or planned is None:
         raise InvalidInputError(PROBLEM, check.problems)
+    # The same form's key makes the same reminder: a retry after a lost answer finds it already there.
+    key = str(uuid.uuid5(_REMINDER_IDS, f"{user.staff_id}#{form_key}")) if form_key else str(uuid.uuid4())
     reminder = PlannerReminder.due_for(
         planned.due_at,
         user.staff_id,
         incident.incident_id if incident else None,
         planned.note,
-        key=str(uuid.uuid4()),
+        key=key,
         created_at=now,
     )
-    reminder.save(condition=PlannerReminder.due.does_not_exist())
+    try:
+        reminder.save(condition=PlannerReminder.due.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
     references = {incident.incident_id: incident.reference} if incident else {}
     return {"reminder": row(school, reminder, references)}
 

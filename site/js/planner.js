@@ -8,6 +8,10 @@ import { enableLogout, requireUser } from "./session.js";
 import { CharacterCount } from "./incident/character-count.js";
 import { element, incidentHref, link } from "./review/dom.js";
 import { dateTime } from "./review/format.js";
+import { newKey } from "./incident/form-state.js";
+
+// One key per reminder being added: if Lantern saved it but the answer was lost, "Add" again adds nothing more.
+let addKey = newKey();
 
 const TIME_ZONE = JSON.parse(document.getElementById("planner-settings")?.textContent || "{}").time_zone || "Europe/London";
 
@@ -213,11 +217,13 @@ async function addReminder() {
     note: form.elements.namedItem("planner-note").value,
   };
   if (incident) body.incident_id = incident;
+  body.idempotency_key = addKey;
   const { ok, status, data } = await api("POST", "/planner", body);
   if (!ok || !data.reminder) {
     showFailure(form, status, data);
     return;
   }
+  addKey = newKey();
   const item = reminderItem(data.reminder, { upcoming: true });
   placeUpcoming(item);
   for (const name of ["planner-date", "planner-time", "planner-note"]) form.elements.namedItem(name).value = "";
