@@ -4,12 +4,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 # checkov pins boto3 and networkx versions that clash with the app's, so it has a venv of its own.
 CHECKOV_VENV := .venv-checkov
+# aws-sam-translator (the SAM transform, to count the API's stages) pins pydantic below the others: its own venv.
+SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SCHOOL ?= themead
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: verify-audit fuzz totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
+.PHONY: loadtest verify-audit fuzz totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
 	plan-all deploy-all status logs restore-drill
 
 help: ## List every target
@@ -27,13 +29,18 @@ $(CHECKOV_VENV)/.installed: infra/checkov-requirements.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/checkov-requirements.txt
 	touch $@
 
+$(SAM_VENV)/.installed: infra/sam-requirements.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/sam-requirements.txt
+	touch $@
+
 run: venv ## Run Lantern locally with a demo school (SCHOOL=themead PORT=8000)
 	$(PY) -m tools.local_server --school $(SCHOOL) --port $(PORT)
 
 browser-deps: ## Install Debian's Chromium for the browser tests (apt)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: venv $(CHECKOV_VENV)/.installed browser-deps lint ## Install what the tests need, lint, and run the whole suite
+test: venv $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed browser-deps lint ## Install what the tests need, lint, and run the whole suite
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest
 
 test-fast: venv ## Unit and functional tests only
@@ -53,6 +60,9 @@ user: venv ## Create a staff account on the running local stack: make user EMAIL
 verify-audit: venv ## Check that SCHOOL's audit trail is whole and unchanged (hash chains) [AWS=1]
 	$(PY) -m tools.verify_audit --school $(SCHOOL) $(if $(AWS),--aws)
 
+loadtest: venv ## A bounded load run on 127.0.0.1: 30 simulated staff for 60 s (make test runs a short one)
+	$(PY) -m tools.loadtest --users 30 --seconds 60
+
 fuzz: venv ## Hostile bodies and query strings for every route, at length (make test runs a short version)
 	FUZZ_EXAMPLES=300 $(PY) -m pytest tests/functional/test_fuzz.py -q
 
@@ -62,10 +72,10 @@ totp: venv ## Print a local account's authenticator code (demo leaders, DSLs, He
 import: venv ## Import the roster from MIS CSV files (docs/roster-csv.md): make import PUPILS=… STAFF=… [FULL=1] [AWS=1] [REBUILD_INDEX=1]
 	$(PY) -m tools.import_roster --school $(SCHOOL) $(if $(PUPILS),--pupils "$(PUPILS)") $(if $(STAFF),--staff "$(STAFF)") $(if $(FULL),--full) $(if $(AWS),--aws) $(if $(REBUILD_INDEX),--rebuild-index)
 
-plan: venv $(CHECKOV_VENV)/.installed ## Build, package and lint SCHOOL's stack, list what it holds (no AWS; COMPARE=1 diffs with AWS)
+plan: venv $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed ## Build, package and lint SCHOOL's stack, list what it holds (no AWS; COMPARE=1 diffs with AWS)
 	$(PY) -m infra.deploy plan --school $(SCHOOL) --checkov $(CHECKOV_VENV)/bin/checkov $(if $(COMPARE),--compare)
 
-deploy: venv $(CHECKOV_VENV)/.installed ## Deploy or update SCHOOL's stack by change set (first time ADMIN_EMAIL=… ADMIN_NAME="…" [CERTIFICATE_ARN=…]; ALLOW_REPLACE=1)
+deploy: venv $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed ## Deploy or update SCHOOL's stack by change set (first time ADMIN_EMAIL=… ADMIN_NAME="…" [CERTIFICATE_ARN=…]; ALLOW_REPLACE=1)
 	$(PY) -m infra.deploy deploy --school $(SCHOOL) --checkov $(CHECKOV_VENV)/bin/checkov --admin-email "$(ADMIN_EMAIL)" --admin-name "$(ADMIN_NAME)" --certificate-arn "$(CERTIFICATE_ARN)" $(if $(ALLOW_REPLACE),--allow-replace)
 
 preflight: venv ## Check the AWS account and region can run SCHOOL's stack, and say what to fix (read-only)
@@ -74,10 +84,10 @@ preflight: venv ## Check the AWS account and region can run SCHOOL's stack, and 
 cleanup-failed: venv ## Remove what a failed first deploy of SCHOOL left, if it holds no data (lists it; YES=1 removes it)
 	$(PY) -m infra.deploy cleanup-failed --school $(SCHOOL) $(if $(YES),--yes)
 
-plan-all: venv $(CHECKOV_VENV)/.installed ## make plan for every school in infra/trust.toml, stopping at the first failure
+plan-all: venv $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed ## make plan for every school in infra/trust.toml, stopping at the first failure
 	$(PY) -m infra.deploy plan-all --checkov $(CHECKOV_VENV)/bin/checkov
 
-deploy-all: venv $(CHECKOV_VENV)/.installed ## make deploy for every school in infra/trust.toml, one after another, stopping at the first failure
+deploy-all: venv $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed ## make deploy for every school in infra/trust.toml, one after another, stopping at the first failure
 	$(PY) -m infra.deploy deploy-all --checkov $(CHECKOV_VENV)/bin/checkov $(if $(ALLOW_REPLACE),--allow-replace)
 
 status: venv ## Every school's stack: state, deployed commit, last change, alarms firing (AWS credentials)
@@ -120,3 +130,4 @@ bench: venv browser-deps ## Print the benchmarks' figures
 	$(PY) bench/review.py
 	$(PY) bench/follow_up.py
 	$(PY) bench/reports.py
+	$(PY) bench/roster_import.py
