@@ -10,20 +10,17 @@ from chalicelib import (
     alerts,
     audit,
     chronology,
-    chronology_pdf,
     digest,
     files,
     outbox,
     people,
     planner,
     reminders,
-    roster_import,
 )
 from chalicelib.auth import accounts, second_factor, sessions
 from chalicelib.errors import LanternError
 from chalicelib.incidents import changes, review
 from chalicelib.incidents import service as incidents
-from chalicelib.reports import service as reports
 from chalicelib.security_headers import API_HEADERS
 from chalicelib.settings import ROLE_LABELS, current_school
 from chalicelib.validation import Text, read_json_object
@@ -216,12 +213,16 @@ def pupil_chronology(call, pupil_id):
 def pupil_chronology_pdf(call, pupil_id):
     """The whole chronology for the same filters as a PDF (base64 in JSON), for the pupil's file; audited."""
     query = call.request.query_params or {}
+    from chalicelib import chronology_pdf  # loaded only when a PDF is asked for (fpdf2 is heavy)
+
     return chronology_pdf.download(current_school(), call.user, pupil_id, call.source, **_chronology_filters(query))
 
 
 @routes.route("/reports", allow=LEADERSHIP)
 def school_reports(call):
     """Every chart of the reports page for a period and filters, counting only what the caller may read."""
+    from chalicelib.reports import service as reports  # only leaders open reports: off the cold start
+
     return reports.report(current_school(), call.user, call.request.query_params or {}, call.source)
 
 
@@ -229,6 +230,8 @@ def school_reports(call):
 def export_incidents(call):
     """The filtered incidents as CSV (in JSON); pupils' names and accounts only when asked for. Audited."""
     query = call.request.query_params or {}
+    from chalicelib.reports import service as reports
+
     return reports.export_incidents(
         current_school(),
         call.user,
@@ -291,6 +294,7 @@ def import_roster(call):
     Staff are imported at once (200). Pupils become a job (202, with its exact summary), which the page runs with
     /admin/roster/step, showing progress: a 5,000-pupil file never meets API Gateway's 29-second limit. A file with
     any problem imports nothing (400). The import code is loaded only here, not on the cold start."""
+    from chalicelib import roster_import
     from chalicelib.roster_import import pupils as pupil_import
 
     upload = roster_import.read_upload(call.request.raw_body)

@@ -1,6 +1,12 @@
 """Cold start: the import time of app.py against the import of the libraries it loads, alone.
 
-    python bench/cold_start.py [--runs 9]
+    python bench/cold_start.py [--runs 9] [--package build/deploy/themead/package/deployment.zip]
+
+Measured as the function runs: from the deployment package (`make plan` builds it) unpacked on a read-only file
+system, as Lambda's /var/task, where Python cannot write `.pyc` files, without the venv (only the package and the
+standard library on the path). Twice: the package as Chalice makes it (no `.pyc`: every cold start compiles
+every module it imports), and with the `.pyc` files Lantern's build adds (infra/build.py, `compile_package`).
+Without a package it measures the working tree, as before.
 
 Each measurement is a fresh interpreter, the two kinds interleaved; the ratio (target ≤ 1.2) is of the fastest
 runs (as timeit does: slower runs measure the shared machine's noise, not the code), medians printed beside.
@@ -17,6 +23,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 ENV_FOR_IMPORT = {"LANTERN_SETTINGS": "infra/schools/themead.toml", "LANTERN_TABLE_PREFIX": "lantern-themead-"}
 
 # Every third-party module (full dotted name) that importing the app loads, in the order it was loaded.
@@ -49,20 +56,74 @@ print(json.dumps({{"seconds": elapsed, "clients": created}}))
 """
 
 
+HERE = {"cwd": ROOT, "isolated": False}
+
+
 def run(code: str) -> str:
     import os
 
     env = {**os.environ, **ENV_FOR_IMPORT}
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout
+    command = [sys.executable, "-c", code]
+    if HERE["isolated"]:  # only the unpacked package and the standard library, as in Lambda; no .pyc written
+        env |= {
+            "PYTHONPATH": str(HERE["cwd"]),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "LANTERN_SETTINGS": "chalicelib/school.toml",
+        }
+        command = [sys.executable, "-S", "-c", code]
+    return subprocess.run(command, cwd=HERE["cwd"], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def unpack(package: Path, into: Path, *, compiled: bool) -> Path:
+    """The package as Lambda's /var/task: unpacked, then read-only (with Lantern's .pyc when `compiled`)."""
+    import os
+    import zipfile
+
+    from infra.build import compile_package
+
+    target = into / ("compiled" if compiled else "as-chalice-makes-it")
+    source = package
+    if compiled:
+        source = into / "compiled.zip"
+        source.write_bytes(package.read_bytes())
+        compile_package(source)
+    with zipfile.ZipFile(source) as archive:  # without: as Chalice makes it, so no .pyc at all
+        archive.extractall(target, [n for n in archive.namelist() if compiled or not n.endswith(".pyc")])
+    for folder, _, names in os.walk(target):
+        for name in names:
+            os.chmod(os.path.join(folder, name), 0o444)
+        os.chmod(folder, 0o555)
+    return target
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--package", type=Path, default=ROOT / "build/deploy/themead/package/deployment.zip")
     args = parser.parse_args()
+    if not args.package.exists():
+        print(f"No package at {args.package}: measuring the working tree (`make plan` builds the package)")
+        return measure(args.runs)
+    import tempfile
 
+    status = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for compiled in (False, True):
+            HERE["cwd"], HERE["isolated"] = unpack(args.package, Path(scratch), compiled=compiled), True
+            print(f"From {args.package}, read-only, {'with' if compiled else 'without'} .pyc files:")
+            status |= measure(args.runs)
+        for folder in Path(scratch).rglob("*"):
+            if folder.is_dir():
+                folder.chmod(0o755)
+        Path(scratch).chmod(0o755)
+    return status
+
+
+def measure(runs: int) -> int:
+    class args:  # noqa: N801 - the old single measurement's argument
+        pass
+
+    args.runs = runs
     libraries = run(FIND_LIBRARIES).split()
     # botocore.session is imported first in both runs (by the spy), so it counts in neither.
     library_imports = "\n".join(f"try: import {name}\nexcept ImportError: pass" for name in libraries)

@@ -24,6 +24,7 @@ from infra import template as merge
 from tools import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
+TRUST = ROOT / "infra" / "trust.toml"
 BUILD = ROOT / "build" / "deploy"
 CHALICE_CACHE = BUILD / ".chalice-cache"  # Chalice's dependency cache, shared by every school and the tests
 STAGE = "api"
@@ -41,6 +42,7 @@ class Target:
 
     school: SchoolSettings
     settings_file: Path
+    alarm_email: str = ""  # infra/trust.toml
 
     @property
     def slug(self) -> str:
@@ -74,6 +76,7 @@ class Target:
             "SenderDomain": self.sender_domain,
             "CertificateArn": certificate_arn,
             "CreateSesIdentity": None if create_ses_identity is None else str(create_ses_identity).lower(),
+            "AlarmEmail": self.alarm_email,
         }
 
 
@@ -119,7 +122,58 @@ def validate(slug: str, schools: Path = build_site.SCHOOLS) -> Target:
     if school.sender_email != school.sender_email.lower():
         raise BuildError(f"{path}: sender_email: write it in lower case")
     check_chalice_config()
-    return Target(school=school, settings_file=path)
+    return Target(school=school, settings_file=path, alarm_email=trust(schools.parent / "trust.toml").alarm_email(slug))
+
+
+@dataclass(frozen=True)
+class Trust:
+    """infra/trust.toml: the trust's schools (in deploy order) and who gets their alarms."""
+
+    schools: tuple[str, ...]
+    default_alarm_email: str
+    alarm_email_for: dict
+    first_admins: dict = None  # slug → {"email", "name"}: who deploy-all makes each school's first admin
+
+    def alarm_email(self, slug: str) -> str:
+        return self.alarm_email_for.get(slug, self.default_alarm_email)
+
+
+def trust(path: Path = TRUST) -> Trust:
+    """Read infra/trust.toml (an absent file: every school in infra/schools, no alarm email)."""
+    import re
+    import tomllib
+
+    if not path.exists():
+        return Trust(tuple(sorted(p.stem for p in path.parent.glob("schools/*.toml"))), "", {}, {})
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise BuildError(f"{path}: {error}") from None
+    known = {"schools", "alarm_email", "alarm_email_for", "first_admin"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise BuildError(f"{path}: {unknown[0]} is not a trust setting ({', '.join(sorted(known))})")
+    first_admins = data.get("first_admin", {})
+    for slug, admin in first_admins.items():
+        if not isinstance(admin, dict) or set(admin) != {"email", "name"}:
+            raise BuildError(f'{path}: first_admin.{slug}: write {{ email = "…", name = "…" }}')
+    schools = data.get("schools", [])
+    if (
+        not isinstance(schools, list)
+        or not all(isinstance(s, str) for s in schools)
+        or len(set(schools)) != len(schools)
+    ):
+        raise BuildError(f"{path}: schools must be a list of distinct school slugs")
+    for slug in schools:
+        if not (path.parent / "schools" / f"{slug}.toml").exists():
+            raise BuildError(f"{path}: schools: there is no infra/schools/{slug}.toml")
+    emails = {"": data.get("alarm_email", ""), **data.get("alarm_email_for", {})}
+    for where, email in emails.items():
+        if not isinstance(email, str) or (email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+            raise BuildError(
+                f"{path}: alarm_email{'_for.' + where if where else ''}: {email!r} is not an email address"
+            )
+    return Trust(tuple(schools), emails.pop(""), emails, first_admins)
 
 
 def chalice_config(root: Path = ROOT) -> dict:
@@ -285,6 +339,7 @@ def package(target: Target, work: Path, *, site: Path | None = None, root: Path 
     if result.returncode != 0:
         raise BuildError(f"chalice package failed:\n{result.stdout}{result.stderr}")
     remember_dependencies(staging)
+    compile_package(out / "deployment.zip")
     built = Package(
         target=target,
         work=work,
@@ -308,6 +363,39 @@ def package(target: Target, work: Path, *, site: Path | None = None, root: Path 
         )
     say(f"  packaged in {time.monotonic() - started:.1f} s: {built.zip_path.stat().st_size / 1e6:.1f} MB")
     return built
+
+
+def compile_package(zip_path: Path) -> int:
+    """Add a `.pyc` beside every module of the package, so that Lambda (whose /var/task is read-only, where Python
+    cannot write them) does not compile every module it imports on every cold start. Unchecked-hash `.pyc` files:
+    used as they are, whatever the files' times in the zip. Compiled by this Python, which must be the runtime's
+    (python3.11: checked by `chalice package`). Returns how many were added; a package that has them is left."""
+    import importlib.util
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+        if any(name.endswith(".pyc") for name in names):
+            return 0
+        sources = [(name, archive.read(name)) for name in names if name.endswith(".py")]
+    tag = sys.implementation.cache_tag
+    added = 0
+    with zipfile.ZipFile(zip_path, "a", zipfile.ZIP_DEFLATED) as archive:
+        for name, source in sources:
+            try:
+                code = compile(source, f"/var/task/{name}", "exec", dont_inherit=True)
+            except SyntaxError:
+                continue  # a file no import reaches (templates, Python 2 leftovers in a dependency)
+            folder, _, module = name.rpartition("/")
+            pyc = f"{folder + '/' if folder else ''}__pycache__/{module[:-3]}.{tag}.pyc"
+            data = importlib._bootstrap_external._code_to_hash_pyc(  # the stdlib's own writer (py_compile uses it)
+                code, importlib.util.source_hash(source), checked=False
+            )
+            info = zipfile.ZipInfo(pyc, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
+            added += 1
+    return added
 
 
 # --- what the template holds --------------------------------------------------------------------------------

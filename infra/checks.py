@@ -220,6 +220,33 @@ def api(template: dict) -> list[str]:
             problems.append(f"{name}: no throttling on every method")
         if p.get("EndpointConfiguration") not in ({"Type": "REGIONAL"}, "REGIONAL"):
             problems.append(f"{name}: should be REGIONAL (CloudFront is in front of it)")
+        if not p.get("OpenApiVersion"):
+            problems.append(f"{name}: set OpenApiVersion, or the SAM transform adds a second, unthrottled stage")
+    return problems
+
+
+def alarms(template: dict) -> list[str]:
+    """Every function's errors and throttles are watched, and every alarm tells the school's alarm topic."""
+    problems = []
+    found = resources_of(template, "AWS::CloudWatch::Alarm")
+    if "AlarmTopic" not in template["Resources"]:
+        return ["AlarmTopic: missing (every alarm notifies it)"]
+    for name, alarm in found.items():
+        if {"Ref": "AlarmTopic"} not in alarm["Properties"].get("AlarmActions", []):
+            problems.append(f"{name}: does not notify AlarmTopic")
+        if len(alarm["Properties"].get("Metrics", [])) > 11:
+            problems.append(f"{name}: an alarm's expression may use at most 10 metrics")
+    functions = set(resources_of(template, "AWS::Serverless::Function"))
+    for metric in ("Errors", "Throttles"):
+        watched = {
+            m["MetricStat"]["Metric"]["Dimensions"][0]["Value"].get("Ref")
+            for alarm in found.values()
+            for m in alarm["Properties"].get("Metrics", [])
+            if m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == metric
+            and m["MetricStat"]["Metric"].get("Namespace") == "AWS/Lambda"
+        }
+        for function in sorted(functions - watched):
+            problems.append(f"{function}: no alarm watches its {metric} (infra/stack.yaml, Function{metric}Alarm)")
     return problems
 
 
@@ -298,5 +325,6 @@ def problems(template: dict) -> list[str]:
         *api(template),
         *distribution(template),
         *key(template),
+        *alarms(template),
         *checkov_skips(template),
     ]

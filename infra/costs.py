@@ -26,10 +26,13 @@ PRICE = {
     "s3_put": 0.0053 / 1000,
     "s3_get": 0.00042 / 1000,
     "ses_email": 0.10 / 1000,
-    "kms_key_month": 1.00,
+    "kms_key_month": 1.00,  # and $1 a month more for each of its first two yearly rotations (since 2024)
+    "kms_rotation_month": 1.00,
     "kms_request": 0.03 / 10_000,
     "logs_ingest_gb": 0.57,
     "logs_gb_month": 0.0315,
+    "alarm_metric_month": 0.10,  # a standard-resolution alarm, per metric it evaluates (metric math: each metric)
+    "custom_metric_month": 0.30,  # a metric of our own (EmailsParked, from a log metric filter)
 }
 
 # --- how a school uses Lantern ----------------------------------------------------------------------------------
@@ -54,6 +57,8 @@ LOG_KB_PER_REQUEST = 1.5
 KMS_REQUESTS_MONTH = 20_000  # DynamoDB, S3 (bucket key), Lambda and Logs asking for data keys; generous
 INCIDENT_KB_STORED = 12  # incident, chronology, alerts, events, audit entries
 ACCESS_LOG_KB = 0.4  # one CloudFront or S3 access-log line, kept 400 days
+LOG_RETENTION_MONTHS = 400 / 30.4  # every log group keeps 400 days: the stored logs are ~13 months of them
+KEY_ROTATIONS_PAID = 2  # the steady state from the third year (year 1: $1, year 2: $2, then $3 a month)
 
 # --- DynamoDB units per action (from the benches: every request also reads the session and the account) ------
 SESSION = {"rru": 2}  # GetItem x2, consistent
@@ -119,10 +124,25 @@ def monthly(school: School, usage: float = 1.0) -> dict[str, float]:
         + uploads * (PRICE["s3_put"] + 3 * PRICE["s3_get"])
         + page_loads * CDN_REQUESTS_PER_PAGE * 0.05 * PRICE["s3_get"],
         "SES": emails * PRICE["ses_email"],
-        "KMS (key + requests)": PRICE["kms_key_month"] + KMS_REQUESTS_MONTH * PRICE["kms_request"],
+        "KMS (key, rotations, requests)": PRICE["kms_key_month"]
+        + KEY_ROTATIONS_PAID * PRICE["kms_rotation_month"]
+        + KMS_REQUESTS_MONTH * PRICE["kms_request"],
         "CloudWatch Logs": requests * LOG_KB_PER_REQUEST / 1e6 * PRICE["logs_ingest_gb"]
-        + requests * LOG_KB_PER_REQUEST / 1e6 * 6 * PRICE["logs_gb_month"],
+        + requests * LOG_KB_PER_REQUEST / 1e6 * LOG_RETENTION_MONTHS * PRICE["logs_gb_month"],
+        "CloudWatch alarms": alarm_metrics() * PRICE["alarm_metric_month"] + PRICE["custom_metric_month"],
     }
+
+
+def alarm_metrics() -> int:
+    """How many metrics the stack's alarms evaluate (infra/stack.yaml): each is billed. Usage does not change it."""
+    from infra import template
+
+    count = 0
+    for resource in template.load_yaml(template.STACK_YAML)["Resources"].values():
+        if resource["Type"] == "AWS::CloudWatch::Alarm":
+            metrics = resource["Properties"].get("Metrics")
+            count += sum(1 for m in metrics if "MetricStat" in m) if metrics else 1
+    return count
 
 
 SIZES = {300: School(pupils=300, staff=40), 1000: School(pupils=1000, staff=110), 2000: School(pupils=2000, staff=200)}

@@ -79,3 +79,39 @@ def checkov(template: Path, executable: str) -> CheckovResult:
             for c in results.get("skipped_checks", [])
         ],
     )
+
+
+SAM_VENV = ROOT / ".venv-sam"
+# Runs in .venv-sam: CloudFormation's SAM transform (aws-sam-translator) over a packaged template, offline; prints
+# the API Gateway stages it makes (Stage resources, and deployments that name a stage, which make one too).
+_EXPAND = r"""
+import json, os, sys
+from samtranslator.translator.transform import transform
+os.environ.setdefault("AWS_DEFAULT_REGION", sys.argv[2])
+class NoManagedPolicies:
+    def load(self):
+        return {}
+template = json.load(open(sys.argv[1]))
+for resource in template["Resources"].values():
+    if resource["Type"] == "AWS::Serverless::Function":
+        resource["Properties"]["CodeUri"] = {"Bucket": "deploy-bucket", "Key": "code.zip"}
+out = transform(template, {"School": "school"}, NoManagedPolicies())
+resources = out["Resources"].values()
+stages = [r["Properties"]["StageName"] for r in resources if r["Type"] == "AWS::ApiGateway::Stage"]
+stages += [r["Properties"]["StageName"] for r in resources
+           if r["Type"] == "AWS::ApiGateway::Deployment" and "StageName" in r["Properties"]]
+print(json.dumps({"stages": stages, "resources": len(out["Resources"])}))
+"""
+
+
+def sam_stages(template: Path, region: str) -> list[str] | None:
+    """The API stages the SAM transform makes of `template`; None when .venv-sam is not installed."""
+    python = SAM_VENV / "bin" / "python"
+    if not python.exists():
+        return None
+    result = subprocess.run(  # noqa: S603 - our own venv's python, fixed script
+        [str(python), "-c", _EXPAND, str(template), region], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"the SAM transform failed: {result.stderr.strip()[-2000:]}")
+    return json.loads(result.stdout)["stages"]

@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from chalicelib.models import ChronologyEntry, Incident, IncidentEvent
-from chalicelib.reports.service import groups_of, report_month
+from chalicelib.reports.keys import groups_of, report_month
 from chalicelib.settings import SchoolSettings
 
 _IDS = uuid.UUID("0b7e2a4c-2f4e-4d55-9a55-6c1f0c7d9e21")

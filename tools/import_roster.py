@@ -9,18 +9,23 @@ in the file become leavers (kept, hidden from the typeahead) and staff not in th
 emailed their set-password link.
 
 By default it acts on the school's running local stack (`make run`); with --aws, on the deployed stack, using the
-AWS credentials in the environment.
+AWS credentials in the environment, in the region of the school's settings (whatever the environment says).
+Pupils are imported as the admin page imports them: planned against the roster index, then applied in batches
+(chalicelib/roster_import/pupils.py), with progress printed. --rebuild-index rewrites the roster index from the
+pupils table (one Scan, which only the operator's credentials may do), for a stack whose pupils were written some
+other way.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from chalicelib import roster_import
 from chalicelib.auth import accounts
-from chalicelib.settings import current_school
+from chalicelib.settings import current_school, load_school
 from tools import local_stack
 
 
@@ -60,7 +65,7 @@ def run(pupils: Path | None, staff: Path | None, *, full: bool = False, out=None
         if parsed.kind == "staff":
             summary = roster_import.apply_staff(parsed, full=full)
         else:
-            summary = roster_import.apply_pupils(parsed, full=full)
+            summary = import_pupils(parsed, full=full, out=out)
         for warning in summary.warnings:
             print(f"{path.name}: warning: {warning}", file=out)
         if summary.errors:
@@ -76,6 +81,18 @@ def run(pupils: Path | None, staff: Path | None, *, full: bool = False, out=None
     return 0
 
 
+def import_pupils(parsed, *, full: bool, out) -> roster_import.ImportSummary:
+    """Plan the job, then run it step by step, printing progress (as the admin page shows it)."""
+    from chalicelib.roster_import import pupils
+
+    job = pupils.start(parsed, full=full)
+    while job["state"] == "running":
+        job = pupils.step(job["job_id"], seconds=pupils.STEP_SECONDS)
+        if job["state"] == "running":
+            print(f"  {job['done']:,} of {job['total']:,} changes written", file=out)
+    return roster_import.ImportSummary.from_dict(job["summary"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--school", default="themead")
@@ -87,11 +104,23 @@ def main(argv: list[str] | None = None) -> int:
         help="the files are the whole roster: pupils not in them leave, staff are deactivated",
     )
     parser.add_argument("--aws", action="store_true", help="act on the deployed stack, not the local one")
+    parser.add_argument("--rebuild-index", action="store_true", help="rewrite the roster index from the pupils table")
     parser.add_argument("--state", type=Path, help=argparse.SUPPRESS)  # the running local stack (tests)
     args = parser.parse_args(argv)
-    if args.pupils is None and args.staff is None:
+    if args.pupils is None and args.staff is None and not args.rebuild_index:
         parser.error("give a pupils file, a staff file or both: make import PUPILS=pupils.csv STAFF=staff.csv")
+    if args.aws:  # the school's region, not whatever the environment names (before any client exists)
+        from tools.build_site import school_file
+
+        region = load_school(school_file(args.school)).aws_region
+        os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = region
     local_stack.connect(args.school, to_aws=args.aws, state=args.state)
+    if args.rebuild_index:
+        from chalicelib.roster_import import index
+
+        print(f"Roster index rebuilt: {index.rebuild():,} pupils.")
+        if args.pupils is None and args.staff is None:
+            return 0
     return run(args.pupils, args.staff, full=args.full)
 
 

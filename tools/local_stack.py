@@ -111,7 +111,7 @@ def connect(slug: str, *, to_aws: bool = False, state: Path | None = None) -> No
     if to_aws:
         os.environ.update(LANTERN_SETTINGS=settings_path, LANTERN_TABLE_PREFIX=f"lantern-{slug}-")
         current_school.cache_clear()
-        os.environ.setdefault("AWS_DEFAULT_REGION", current_school().aws_region)
+        os.environ["AWS_DEFAULT_REGION"] = current_school().aws_region  # the school's region, whatever the shell says
         models.bind()
         return
     state = state or state_file(slug)

@@ -192,7 +192,7 @@ def parse_submission(data: dict, school: SchoolSettings, now: datetime) -> Submi
     elif occurred_at < EARLIEST:
         check.fail("date", "Check the year of the incident.")
     day = check.one_of(data.get("day"), "day", WEEKDAYS, "Choose the day of the week.")
-    session = check.one_of(data.get("session"), "session", [s.name for s in school.sessions], "Choose the session.")
+    session = check.one_of(data.get("session"), "session", session_choices(school), "Choose the session.")
     location = check.one_of(data.get("location"), "location", school.locations, "Choose the location of the incident.")
     account = check.text(data.get("account"), "account", "Incident", ACCOUNT_MAX, required=True)
     if "account" in check.problems and not account:
@@ -254,6 +254,14 @@ def _body_marks(check: FieldChecker, value) -> list[dict]:
         note = check.text(mark.get("note"), "body-map", f"The note on mark {number}", MARK_NOTE_MAX, required=False)
         marks.append({"view": region["view"], "region": region["id"], "x": round(x, 1), "y": round(y, 1), "note": note})
     return marks
+
+
+OUTSIDE_SESSIONS = "Outside session times"  # for a concern at home, at the weekend or after school
+
+
+def session_choices(school: SchoolSettings) -> list[str]:
+    """The Session list: the school's sessions, then one for any time outside them."""
+    return [s.name for s in school.sessions] + [OUTSIDE_SESSIONS]
 
 
 def read_planner(check: FieldChecker, value, school: SchoolSettings, now: datetime) -> Planner | None:

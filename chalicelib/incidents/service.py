@@ -37,7 +37,7 @@ from chalicelib.models import (
     table_name,
 )
 from chalicelib.reports import patterns
-from chalicelib.reports.service import groups_of, report_month
+from chalicelib.reports.keys import groups_of, report_month
 from chalicelib.settings import SchoolSettings
 
 IDEMPOTENCY_HOURS = 24

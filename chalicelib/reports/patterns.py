@@ -44,7 +44,7 @@ def fired(
     school: SchoolSettings, categories: list[str], occurred_at: datetime, pupil: Pupil | None
 ) -> list[PatternAlert]:
     """The rules an incident about `pupil` makes fire (before the incident itself is saved)."""
-    from chalicelib.reports.service import flag_keys
+    from chalicelib.reports.keys import flag_keys
 
     if pupil is None:
         return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from chalicelib import access, audit
 from chalicelib.clock import utcnow
@@ -24,29 +24,6 @@ from chalicelib.settings import PUPIL_FLAGS, SchoolSettings
 AUDIT_SUBJECT = "reports"
 MAX_TEXT = 60
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def groups_of(pupils: list[Pupil]) -> dict:
-    """Each pupil's year group, class and flags now: stored on an incident when it is added, for reports."""
-    return {
-        pupil.pupil_id: {
-            "year_group": pupil.year_group or "",
-            "class_name": pupil.class_name or "",
-            "flags": flag_keys(pupil),
-        }
-        for pupil in pupils
-    }
-
-
-def flag_keys(pupil: Pupil) -> list[str]:
-    found = ["sen"] if pupil.sen and pupil.sen != "None" else []
-    return found + [key for key in ("pupil_premium", "eal", "looked_after", "cp_plan") if getattr(pupil, key)]
-
-
-def report_month(occurred_at: datetime) -> str:
-    """The index partition of an incident: the UTC month it happened in, "2026-11"."""
-    moment = occurred_at.astimezone(UTC)
-    return f"{moment.year:04d}-{moment.month:02d}"
 
 
 class Reading:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from chalicelib.models import Alert, AuditEntry, ChronologyEntry, Incident
-from chalicelib.reports import service
+from chalicelib.reports import keys, service
 from chalicelib.settings import current_school
 from tests.functional.incident_data import make_pupil, submission
 from tests.helpers import Api, sent_emails, session_cookie_for
@@ -70,7 +70,7 @@ def put(
             "agencies": [],
             "tagged_ids": [],
         },
-        report_month=service.report_month(occurred),
+        report_month=keys.report_month(occurred),
         pupil_groups=groups
         or {
             subject: {"year_group": "Year 3", "class_name": "Oak", "flags": ["sen"] if pupil == "ama" else []},
@@ -252,7 +252,7 @@ def test_re_categorising_moves_an_incident_in_every_report(as_, people):
     response = teacher.post("/incidents", submission(people))
     assert response.status_code == 201, response.data
     (incident,) = list(Incident.scan())
-    assert incident.report_month == service.report_month(incident.occurred_at)
+    assert incident.report_month == keys.report_month(incident.occurred_at)
     assert incident.pupil_groups.as_dict()[people["ama"].pupil_id]["year_group"] == "Year 3"
     today = current_school().today().isoformat()
     query = f"/reports?preset=custom&from={today}&to={today}"

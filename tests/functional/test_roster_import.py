@@ -413,16 +413,92 @@ def test_the_command_needs_a_file_and_a_running_stack(command, tmp_path, capsys)
 
 
 def test_the_admin_page_route_imports_a_file_and_refuses_a_broken_one(client, school):
-    from pathlib import Path
-
     from tests.helpers import Api, make_staff, session_cookie_for
 
     admin = Api(client, session_cookie_for(make_staff("admin", email="office@themead.example.org")))
-    good = admin.post("/admin/roster", {"kind": "pupils", "csv": Path("tests/data/pupils_sims.csv").read_text()})
-    assert good.status_code == 200, good.data
-    assert good.data["added"] == 6 and good.data["errors"] == []
-    bad = admin.post("/admin/roster", {"kind": "pupils", "csv": Path("tests/data/pupils_bad.csv").read_text()})
+    started = admin.post("/admin/roster", {"kind": "pupils", "csv": (DATA / "pupils_sims.csv").read_text()})
+    assert started.status_code == 202, started.data  # a job: its exact summary at once, written step by step
+    job = started.data
+    assert (job["state"], job["total"], job["done"], job["summary"]["added"]) == ("running", 6, 0, 6)
+    assert pupil_roster() == []
+    assert admin.get("/admin/roster").data["job"]["job_id"] == job["job_id"]  # a reloaded page finds it
+    stepped = admin.post("/admin/roster/step", {"job_id": job["job_id"]})
+    assert stepped.status_code == 200 and stepped.data["state"] == "done" and stepped.data["done"] == 6
+    assert len(pupil_roster()) == 6
+    again = admin.post("/admin/roster", {"kind": "pupils", "csv": (DATA / "pupils_sims.csv").read_text()})
+    assert again.status_code == 200 and again.data["state"] == "done" and again.data["summary"]["unchanged"] == 6
+    bad = admin.post("/admin/roster", {"kind": "pupils", "csv": (DATA / "pupils_bad.csv").read_text()})
     assert bad.status_code == 400 and bad.data["error"].startswith("The file has problems")
     assert any(line.startswith("Line 3:") for line in bad.data["errors"])
     dsl = Api(client, session_cookie_for(make_staff("dsl", email="dsl@themead.example.org")))
     assert dsl.post("/admin/roster", {"kind": "pupils", "csv": "UPN\n"}).status_code == 403
+    assert dsl.post("/admin/roster/step", {"job_id": job["job_id"]}).status_code == 403
+
+
+def test_a_step_cut_short_is_finished_by_the_next_and_nothing_is_written_twice(school, monkeypatch):
+    from chalicelib.roster_import import pupils as job_module
+
+    pupils = list(demo.demo_pupils("themead", 150))
+    job = job_module.start(roster_import.parse_pupils(sims_csv(pupils)))
+    assert job["total"] == 150
+
+    writes = {"n": 0}
+    original = job_module._write_one
+
+    def dies_after_ten(op, at, context):
+        writes["n"] += 1
+        if writes["n"] > 10:
+            raise ConnectionError("the function was stopped")
+        original(op, at, context)
+
+    monkeypatch.setattr(job_module, "WRITERS", 1)
+    monkeypatch.setattr(job_module, "_write_one", dies_after_ten)
+    with pytest.raises(ConnectionError):
+        job_module.step(job["job_id"])
+    monkeypatch.setattr(job_module, "_write_one", original)
+    while job["state"] == "running":
+        job = job_module.step(job["job_id"], seconds=60)
+    assert (job["done"], job["summary"]["added"]) == (150, 150)
+    stored = by_upn()
+    assert set(stored) == {p["upn"] for p in pupils}  # each once, though its batch was begun twice
+    audits = [a for p in stored.values() for a in AuditEntry.query(f"pupil#{p.pupil_id}")]
+    assert len(audits) == 150  # one each: the batch's audit keys are its own
+    again = roster_import.import_pupils(sims_csv(pupils))
+    assert again.unchanged == 150  # the index agrees with the table
+
+
+def test_a_second_import_waits_for_a_running_one_and_replaces_an_abandoned_one(school):
+    from datetime import timedelta
+
+    from chalicelib.clock import utcnow
+    from chalicelib.roster_import import pupils as job_module
+
+    text = (DATA / "pupils_sims.csv").read_text()
+    first = job_module.start(roster_import.parse_pupils(text))
+    with pytest.raises(job_module.ImportRunning):
+        job_module.start(roster_import.parse_pupils(text))
+    later = utcnow() + job_module.ABANDONED + timedelta(seconds=1)
+    second = job_module.start(roster_import.parse_pupils(text), now=later)
+    assert job_module.step(first["job_id"])["state"] == "replaced"
+    assert job_module.step(second["job_id"], seconds=60)["state"] == "done"
+    assert len(pupil_roster()) == 6
+
+
+def test_pupils_written_some_other_way_are_indexed_once_or_the_page_says_what_to_run(school, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from chalicelib.roster_import import index
+
+    pupils = list(demo.demo_pupils("themead", 5))
+    with Pupil.batch_write() as batch:  # as the local demo seed does: no index
+        for pupil in pupils:
+            batch.save(Pupil(**pupil))
+    monkeypatch.setattr(
+        "chalicelib.roster_import.pupils.all_pupils",
+        lambda: (_ for _ in ()).throw(ClientError({"Error": {"Code": "AccessDeniedException"}}, "Scan")),
+    )
+    with pytest.raises(Exception, match="REBUILD_INDEX=1"):  # as the API's role: no Scan
+        roster_import.import_pupils(sims_csv(pupils))
+    monkeypatch.undo()
+    assert index.rebuild() == 5  # the operator's `make import REBUILD_INDEX=1`
+    assert roster_import.import_pupils(sims_csv(pupils)).unchanged == 5

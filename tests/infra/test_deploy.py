@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -60,38 +61,82 @@ def parameters(create_ses):
         {"ParameterKey": "CreateSesIdentity", "UsePreviousValue": True}
         if create_ses is None
         else {"ParameterKey": "CreateSesIdentity", "ParameterValue": create_ses},
+        {"ParameterKey": "AlarmEmail", "ParameterValue": "it-alerts@trust.example.org"},
     ]
 
 
-# --- CloudFormation (Stubber) -------------------------------------------------------------------------------
+@contextmanager
+def patch_waits():
+    """CloudFormation's waiters without their delays."""
+    from infra.deploy import stack as module
+
+    saved = dict(module.STACK_WAIT), dict(module.CHANGE_SET_WAIT)
+    module.STACK_WAIT["Delay"] = module.CHANGE_SET_WAIT["Delay"] = 0
+    try:
+        yield
+    finally:
+        module.STACK_WAIT.update(saved[0])
+        module.CHANGE_SET_WAIT.update(saved[1])
 
 
-def test_first_deploy_creates_the_stack_and_waits(target, monkeypatch):
-    from infra import deploy as module
+# --- CloudFormation by change set (Stubber) ------------------------------------------------------------------
 
+
+def change(action: str, name: str, kind: str, replacement: str = "False", because: str = "") -> dict:
+    resource = {"Action": action, "LogicalResourceId": name, "ResourceType": kind}
+    if action == "Modify":
+        resource["Replacement"] = replacement
+        if because:
+            resource["Details"] = [{"Target": {"Name": because, "RequiresRecreation": "Always"}}]
+    return {"Type": "Resource", "ResourceChange": resource}
+
+
+def expect_change_set(cfn, kind: str, changes: list[dict], parameters=ANY) -> None:
+    """create_change_set, its waiter's describe, then the listing's describe."""
+    cfn.add_response(
+        "create_change_set",
+        {"Id": "arn:cs", "StackId": "arn:stack"},
+        {
+            "StackName": STACK,
+            "ChangeSetName": ANY,
+            "ChangeSetType": kind,
+            "TemplateURL": ANY,
+            "Parameters": parameters,
+            "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+            "Tags": [
+                {"Key": "lantern:school", "Value": "castlemeadtrowbridge"},
+                {"Key": "lantern:commit", "Value": "abc123def456"},
+            ],
+            "Description": ANY,
+        },
+    )
+    described = {"Status": "CREATE_COMPLETE", "ExecutionStatus": "AVAILABLE", "Changes": changes}
+    cfn.add_response("describe_change_set", described, {"StackName": STACK, "ChangeSetName": ANY})
+    cfn.add_response("describe_change_set", described, {"StackName": STACK, "ChangeSetName": ANY})
+
+
+def apply(aws, existing, template=None, **options):
+    template = template or {
+        "Resources": {"IncidentsTable": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain"}}
+    }
+    return aws.apply("https://bucket/t.json", CERTIFICATE, existing, template, commit="abc123def456", **options)
+
+
+def test_first_deploy_creates_the_stack_by_change_set_and_protects_it(target, capsys):
     aws = offline_deployer(target)
     ses = stubbed(aws, "sesv2")
     ses.add_client_error("get_email_identity", "NotFoundException", http_status_code=404)
     cfn = stubbed(aws, "cloudformation")
-    cfn.add_response(
-        "create_stack",
-        {"StackId": "arn:aws:cloudformation:eu-west-2:123456789012:stack/x/1"},
-        {
-            "StackName": STACK,
-            "TemplateURL": "https://bucket/t.json",
-            "Parameters": parameters("true"),
-            "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-            "Tags": [{"Key": "lantern:school", "Value": "castlemeadtrowbridge"}],
-            "EnableTerminationProtection": True,
-            "OnFailure": "ROLLBACK",
-        },
-    )
+    expect_change_set(cfn, "CREATE", [change("Add", "IncidentsTable", "AWS::DynamoDB::Table")], parameters("true"))
+    cfn.add_response("execute_change_set", {}, {"StackName": STACK, "ChangeSetName": ANY})
     cfn.add_response("describe_stacks", stack("CREATE_IN_PROGRESS"), {"StackName": STACK})
     cfn.add_response("describe_stacks", stack("CREATE_COMPLETE"), {"StackName": STACK})
-    monkeypatch.setitem(module.STACK_WAIT, "Delay", 0)  # the waiter polls until CREATE_COMPLETE
-    assert aws.create_or_update("https://bucket/t.json", CERTIFICATE, None) == "created"
+    cfn.add_response("update_termination_protection", {}, {"StackName": STACK, "EnableTerminationProtection": True})
+    with patch_waits():
+        assert apply(aws, None) == "created"
     cfn.assert_no_pending_responses()
     ses.assert_no_pending_responses()
+    assert "+ IncidentsTable (AWS::DynamoDB::Table)" in capsys.readouterr().out
 
 
 def test_an_existing_sending_domain_is_not_created_again(target):
@@ -99,78 +144,110 @@ def test_an_existing_sending_domain_is_not_created_again(target):
     ses = stubbed(aws, "sesv2")
     ses.add_response("get_email_identity", {"IdentityType": "DOMAIN", "VerifiedForSendingStatus": True})
     cfn = stubbed(aws, "cloudformation")
-    cfn.add_response(
-        "create_stack",
-        {"StackId": "x"},
-        {
-            "StackName": STACK,
-            "TemplateURL": ANY,
-            "Parameters": parameters("false"),
-            "Capabilities": ANY,
-            "Tags": ANY,
-            "EnableTerminationProtection": True,
-            "OnFailure": "ROLLBACK",
-        },
-    )
+    expect_change_set(cfn, "CREATE", [], parameters("false"))
+    cfn.add_response("execute_change_set", {})
     cfn.add_response("describe_stacks", stack("CREATE_COMPLETE"), {"StackName": STACK})
-    assert aws.create_or_update("https://bucket/t.json", CERTIFICATE, None) == "created"
+    cfn.add_response("update_termination_protection", {})
+    assert apply(aws, None) == "created"
     cfn.assert_no_pending_responses()
 
 
-def test_a_rerun_updates_the_stack(target):
+def test_a_rerun_updates_the_stack_keeping_its_ses_choice(target, capsys):
     aws = offline_deployer(target)
     cfn = stubbed(aws, "cloudformation")
-    cfn.add_response(
-        "update_stack",
-        {"StackId": "x"},
-        {
-            "StackName": STACK,
-            "TemplateURL": "https://bucket/t2.json",
-            "Parameters": parameters(None),  # the stack keeps its own choice about the SES identity
-            "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-            "Tags": [{"Key": "lantern:school", "Value": "castlemeadtrowbridge"}],
-        },
-    )
+    changes = [
+        change("Modify", "APIHandler", "AWS::Lambda::Function"),
+        change("Add", "Api5xxAlarm", "AWS::CloudWatch::Alarm"),
+    ]
+    expect_change_set(cfn, "UPDATE", changes, parameters(None))  # the stack keeps its own choice about SES
+    cfn.add_response("execute_change_set", {})
     cfn.add_response("describe_stacks", stack("UPDATE_COMPLETE"), {"StackName": STACK})
-    assert aws.create_or_update("https://bucket/t2.json", CERTIFICATE, stack("CREATE_COMPLETE")) == "updated"
+    assert apply(aws, stack("CREATE_COMPLETE")["Stacks"][0]) == "updated"
     cfn.assert_no_pending_responses()
+    said = capsys.readouterr().out
+    assert "change set lantern-" in said and "2 change(s)" in said
+    assert "~ APIHandler (AWS::Lambda::Function)" in said and "+ Api5xxAlarm" in said
 
 
 def test_a_rerun_with_nothing_to_change_is_a_success(target):
     aws = offline_deployer(target)
     cfn = stubbed(aws, "cloudformation")
-    cfn.add_client_error("update_stack", "ValidationError", "No updates are to be performed.", http_status_code=400)
-    assert aws.create_or_update("https://bucket/t.json", CERTIFICATE, stack("UPDATE_COMPLETE")) == "unchanged"
+    cfn.add_response("create_change_set", {"Id": "arn:cs"})
+    failed = {
+        "Status": "FAILED",
+        "StatusReason": "The submitted information didn't contain changes. Submit different information to create "
+        "a change set.",
+    }
+    cfn.add_response("describe_change_set", failed)  # the waiter
+    cfn.add_response("describe_change_set", failed)
+    cfn.add_response("delete_change_set", {}, {"StackName": STACK, "ChangeSetName": ANY})
+    assert apply(aws, stack("UPDATE_COMPLETE")["Stacks"][0]) == "unchanged"
     cfn.assert_no_pending_responses()
 
 
-def test_a_failed_update_says_why_and_that_it_rolled_back(target):
+def test_replacing_a_kept_table_is_refused_before_anything_changes(target):
     aws = offline_deployer(target)
     cfn = stubbed(aws, "cloudformation")
-    cfn.add_response("update_stack", {"StackId": "x"})
-    cfn.add_response("describe_stacks", stack("UPDATE_ROLLBACK_COMPLETE"), {"StackName": STACK})
-    cfn.add_response(
-        "describe_stack_events",
-        {
-            "StackEvents": [
-                {
-                    "StackId": "x",
-                    "EventId": "1",
-                    "StackName": STACK,
-                    "Timestamp": NOW,
-                    "LogicalResourceId": "Distribution",
-                    "ResourceStatus": "UPDATE_FAILED",
-                    "ResourceStatusReason": "The certificate that is attached to your distribution doesn't cover "
-                    "the alternate domain name",
-                }
-            ]
-        },
-        {"StackName": STACK},
-    )
+    replaced = change("Modify", "IncidentsTable", "AWS::DynamoDB::Table", "True", because="KeySchema")
+    expect_change_set(cfn, "UPDATE", [replaced, change("Modify", "APIHandler", "AWS::Lambda::Function")])
+    cfn.add_response("delete_change_set", {}, {"StackName": STACK, "ChangeSetName": ANY})  # never executed
     with pytest.raises(DeployError) as stopped:
-        aws.create_or_update("https://bucket/t.json", CERTIFICATE, stack("UPDATE_COMPLETE"))
-    assert "Distribution: The certificate that is attached" in str(stopped.value)
-    assert "rolled back" in str(stopped.value)
+        apply(aws, stack("UPDATE_COMPLETE")["Stacks"][0])
+    cfn.assert_no_pending_responses()
+    message = str(stopped.value)
+    assert "Stopped before changing anything" in message
+    assert "IncidentsTable (AWS::DynamoDB::Table) would be replaced (because of KeySchema)" in message
+    assert "ALLOW_REPLACE=1" in message
+
+    expect_change_set(cfn, "UPDATE", [replaced])  # told: it goes ahead
+    cfn.add_response("execute_change_set", {})
+    cfn.add_response("describe_stacks", stack("UPDATE_COMPLETE"), {"StackName": STACK})
+    assert apply(aws, stack("UPDATE_COMPLETE")["Stacks"][0], allow_replace=True) == "updated"
+    cfn.assert_no_pending_responses()
+
+
+def test_removing_a_kept_resource_is_refused_too(target):
+    from infra.deploy.stack import refused_changes
+
+    kept = {"LogsBucket": "AWS::S3::Bucket"}
+    assert refused_changes([change("Remove", "LogsBucket", "AWS::S3::Bucket")], kept) == [
+        "LogsBucket (AWS::S3::Bucket) would be removed from the stack (kept, orphaned)"
+    ]
+    assert refused_changes([change("Modify", "LogsBucket", "AWS::S3::Bucket", "Conditional")], kept)
+    assert refused_changes([change("Modify", "Distribution", "AWS::CloudFront::Distribution", "True")], kept) == []
+
+
+def event(name: str, status: str, reason: str, seconds: int) -> dict:
+    return {
+        "StackId": "x",
+        "EventId": f"{name}-{seconds}",
+        "StackName": STACK,
+        "Timestamp": datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=seconds),
+        "LogicalResourceId": name,
+        "ResourceStatus": status,
+        "ResourceStatusReason": reason,
+    }
+
+
+def test_a_failed_update_names_its_first_real_cause_and_that_it_rolled_back(target):
+    aws = offline_deployer(target)
+    cfn = stubbed(aws, "cloudformation")
+    expect_change_set(cfn, "UPDATE", [change("Modify", "Distribution", "AWS::CloudFront::Distribution")])
+    cfn.add_response("execute_change_set", {})
+    cfn.add_response("describe_stacks", stack("UPDATE_ROLLBACK_COMPLETE"), {"StackName": STACK})
+    cause = "The certificate that is attached to your distribution doesn't cover the alternate domain name"
+    events = [  # newest first, as CloudFormation lists them
+        event("SendOutbox", "UPDATE_FAILED", "Resource update cancelled", 30),
+        event("Distribution", "UPDATE_FAILED", cause, 20),
+        event("APIHandler", "UPDATE_COMPLETE", "", 10),
+    ]
+    cfn.add_response("describe_stack_events", {"StackEvents": events}, {"StackName": STACK})
+    with pytest.raises(DeployError) as stopped:
+        apply(aws, stack("UPDATE_COMPLETE")["Stacks"][0])
+    lines = str(stopped.value).splitlines()
+    assert lines[1] == f"  Distribution: {cause}"
+    assert not any("cancelled" in line for line in lines)
+    assert "rolled back" in lines[-1]
 
 
 def test_a_stack_that_does_not_exist_is_none_and_other_errors_are_raised(target):
@@ -296,7 +373,7 @@ def test_site_upload_types_caching_and_reruns(moto, target, packaged):
     page = s3.head_object(Bucket="site-bucket", Key="add-incident.html")
     assert page["ContentType"] == "text/html; charset=utf-8" and page["CacheControl"] == "no-cache"
     script = s3.head_object(Bucket="site-bucket", Key="js/api.js")
-    assert script["ContentType"] == "text/javascript" and script["CacheControl"] == "public, max-age=3600"
+    assert script["ContentType"] == "text/javascript" and script["CacheControl"] == "no-cache"  # not fingerprinted
     assert (
         s3.head_object(Bucket="site-bucket", Key="manifest.webmanifest")["ContentType"] == "application/manifest+json"
     )
@@ -414,12 +491,16 @@ def test_cdn_invalidation(moto, target):
 
 
 def test_deploy_then_rerun_is_a_safe_update(moto, target, packaged, capsys, monkeypatch):
-    """First deploy creates the stack (Stubber) and everything after it runs on moto; the re-run changes nothing."""
-    from infra import deploy as module
+    """First deploy creates the stack (Stubber, by change set) and everything after it runs on moto; the re-run
+    changes nothing. Preflight has its own tests (test_preflight.py): here it finds all well."""
+    from infra.deploy import preflight, run
+    from infra.deploy import stack as module
     from tools.local_stack import sent_emails
 
     # moto's server is plain HTTP, which the deploy bucket's TLS-only policy refuses (see the test above).
     monkeypatch.setattr(module, "tls_only_policy", lambda bucket: {"Version": "2012-10-17", "Statement": []})
+    monkeypatch.setattr(preflight, "preflight", lambda aws, **_: [preflight.Finding("all", preflight.OK, "well")])
+    monkeypatch.setattr(run, "commit", lambda: "abc123def456")
 
     distribution = create_distribution()
     region = target.region
@@ -440,14 +521,22 @@ def test_deploy_then_rerun_is_a_safe_update(moto, target, packaged, capsys, monk
 
     aws = Deployer(target)
     cfn = stubbed(aws, "cloudformation")
-    aws.client("cloudformation").meta.events.register("after-call.cloudformation.CreateStack", what_the_stack_creates)
+    aws.client("cloudformation").meta.events.register(
+        "after-call.cloudformation.ExecuteChangeSet", what_the_stack_creates
+    )
+    aws.whoami()
     cfn.add_client_error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist")
     with pytest.raises(DeployError, match="first deploy: give its first admin"):
         deploy("castlemeadtrowbridge", certificate_arn=CERTIFICATE, package=packaged, aws=aws)
 
     cfn.add_client_error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist")
-    cfn.add_response("create_stack", {"StackId": "x"})
+    expect_change_set(cfn, "CREATE", [change("Add", "IncidentsTable", "AWS::DynamoDB::Table")])
+    cfn.add_response("execute_change_set", {})
     cfn.add_response("describe_stacks", stack("CREATE_COMPLETE"), {"StackName": STACK})
+    cfn.add_response("update_termination_protection", {})
+    live = {"Resources": {"APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": {}}}}}
+    cfn.add_response("describe_stacks", stack("CREATE_COMPLETE", outputs), {"StackName": STACK})
+    cfn.add_response("get_template", {"TemplateBody": json.dumps(live)})
     cfn.add_response("describe_stacks", stack("CREATE_COMPLETE", outputs), {"StackName": STACK})
     first = deploy(
         "castlemeadtrowbridge",
@@ -459,7 +548,8 @@ def test_deploy_then_rerun_is_a_safe_update(moto, target, packaged, capsys, monk
     )
     assert first == outputs
     said = capsys.readouterr().out
-    assert "8. Creating the stack lantern-castlemeadtrowbridge" in said and "stack created" in said
+    assert "8. Creating the stack lantern-castlemeadtrowbridge (commit abc123def456) by change set" in said
+    assert "stack created" in said
     assert "created the admin account it@castlemeadtrowbridge.example.org and emailed" in said
     assert (
         said.rstrip()
@@ -472,7 +562,13 @@ def test_deploy_then_rerun_is_a_safe_update(moto, target, packaged, capsys, monk
     assert cloudfront.list_invalidations(DistributionId=distribution["Id"])["InvalidationList"]["Quantity"] == 1
 
     cfn.add_response("describe_stacks", stack("CREATE_COMPLETE", outputs), {"StackName": STACK})
-    cfn.add_client_error("update_stack", "ValidationError", "No updates are to be performed.")
+    cfn.add_response("create_change_set", {"Id": "arn:cs"})
+    nothing = {"Status": "FAILED", "StatusReason": "The submitted information didn't contain changes."}
+    cfn.add_response("describe_change_set", nothing)
+    cfn.add_response("describe_change_set", nothing)
+    cfn.add_response("delete_change_set", {})
+    cfn.add_response("describe_stacks", stack("CREATE_COMPLETE", outputs), {"StackName": STACK})
+    cfn.add_response("get_template", {"TemplateBody": json.dumps(live)})
     cfn.add_response("describe_stacks", stack("CREATE_COMPLETE", outputs), {"StackName": STACK})
     again = deploy("castlemeadtrowbridge", certificate_arn=CERTIFICATE, package=packaged, aws=aws)
     assert again == outputs
@@ -484,12 +580,24 @@ def test_deploy_then_rerun_is_a_safe_update(moto, target, packaged, capsys, monk
     cfn.assert_no_pending_responses()
 
 
-def test_a_rolled_back_first_deploy_is_explained_not_retried(moto, target, packaged):
+@pytest.mark.parametrize("status", ["ROLLBACK_COMPLETE", "ROLLBACK_FAILED"])
+def test_a_failed_first_deploy_is_explained_with_its_cause_not_retried(
+    moto, target, packaged, status, monkeypatch, capsys
+):
+    from infra.deploy import preflight
+
+    monkeypatch.setattr(preflight, "preflight", lambda aws, **_: [])
     aws = Deployer(target)
     cfn = stubbed(aws, "cloudformation")
-    cfn.add_response("describe_stacks", stack("ROLLBACK_COMPLETE"), {"StackName": STACK})
-    with pytest.raises(DeployError, match="first deploy failed and was rolled back"):
+    cfn.add_response("describe_stacks", stack(status), {"StackName": STACK})
+    events = [event("FilesBucket", "CREATE_FAILED", "Resource creation cancelled", 9)]
+    events.append(event("Distribution", "CREATE_FAILED", "Your account must be verified", 5))
+    cfn.add_response("describe_stack_events", {"StackEvents": events})
+    with pytest.raises(DeployError, match=r"make cleanup-failed SCHOOL=castlemeadtrowbridge"):
         deploy("castlemeadtrowbridge", certificate_arn=CERTIFICATE, package=packaged, aws=aws)
+    said = capsys.readouterr().out
+    assert f"is {status}. What went wrong:" in said and "Distribution: Your account must be verified" in said
+    assert "cancelled" not in said
 
 
 # --- plan, as `make plan` runs it, with no credentials at all ----------------------------------------------------
@@ -516,19 +624,19 @@ def test_plan_works_without_credentials(tmp_path):
     assert "no AWS call is made" in out
     assert "Lantern's checks: 0 problem(s)" in out and "cfn-lint: 0 finding(s)" in out
     assert "lantern-castlemeadtrowbridge-incident-events; PITR; deletion protection; KMS (school key)" in out
-    assert out.rstrip().splitlines()[-1].startswith("Plan OK: 42 resources")
+    assert out.rstrip().splitlines()[-1].startswith("Plan OK: 55 resources")
 
 
 def test_deploy_without_credentials_stops_with_a_clear_message(tmp_path, target, packaged, monkeypatch):
-    from infra import deploy as module
+    from infra.deploy import cli, planning
 
     for name in [n for n in os.environ if n.startswith("AWS_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(module, "prepare", lambda slug, checkov_path: packaged)
-    assert module.main(["deploy", "--school", "castlemeadtrowbridge"]) == 1
+    monkeypatch.setattr(planning, "prepare", lambda slug, checkov_path: packaged)
+    assert cli.main(["deploy", "--school", "castlemeadtrowbridge"]) == 1
 
 
 def test_settings_a_deployed_school_cannot_use_are_refused(tmp_path):

@@ -32,6 +32,7 @@ EXPECTED_TABLES = {
         "ttl": "expires_at",
     },
     "password-links": {"keys": [("token_hash", "HASH")], "indexes": {}, "ttl": "expires_at"},
+    "throttle": {"keys": [("key", "HASH")], "indexes": {}, "ttl": "expires_at"},
     "pupils": {
         "keys": [("pupil_id", "HASH")],
         "indexes": {
@@ -41,7 +42,14 @@ EXPECTED_TABLES = {
     },
     "incidents": {
         "keys": [("incident_id", "HASH")],
-        "indexes": {"open": ("open", "INCLUDE", {"reference", "state", "occurred_at"})},
+        "indexes": {
+            "open": ("open", "INCLUDE", {"reference", "state", "occurred_at"}),
+            "by-month": (
+                "report_month",
+                "INCLUDE",
+                {"reference", "state", "day", "session", "location", "pupil_id", "linked_pupil_ids", "pupil_groups"},
+            ),
+        },
         "ttl": None,
     },
     "chronology": {"keys": [("pupil_id", "HASH"), ("entry", "RANGE")], "indexes": {}, "ttl": None},
@@ -69,6 +77,7 @@ LOGICAL = {
     "staff": "StaffTable",
     "sessions": "SessionsTable",
     "password-links": "PasswordLinksTable",
+    "throttle": "ThrottleTable",
     "pupils": "PupilsTable",
     "incidents": "IncidentsTable",
     "chronology": "ChronologyTable",
@@ -135,19 +144,24 @@ def test_the_template_is_sam_with_every_part_of_the_stack(template):
         "AWS::CloudFront::Distribution",
         "AWS::CloudFront::OriginAccessControl",
         "AWS::CloudFront::ResponseHeadersPolicy",
+        "AWS::CloudWatch::Alarm",
         "AWS::DynamoDB::Table",
         "AWS::IAM::Role",
         "AWS::KMS::Alias",
         "AWS::KMS::Key",
         "AWS::Lambda::Permission",
         "AWS::Logs::LogGroup",
+        "AWS::Logs::MetricFilter",
         "AWS::S3::Bucket",
         "AWS::S3::BucketPolicy",
         "AWS::SES::EmailIdentity",
+        "AWS::SNS::Subscription",
+        "AWS::SNS::Topic",
+        "AWS::SNS::TopicPolicy",
         "AWS::Serverless::Api",
         "AWS::Serverless::Function",
     ]
-    assert len(template["Resources"]) == 42
+    assert len(template["Resources"]) == 55
 
 
 def test_every_table_the_app_uses_with_its_keys_indexes_and_ttl(template):
@@ -502,8 +516,27 @@ def test_the_function_finds_its_settings_tables_and_bucket(template, packaged):
         assert package.read("chalicelib/school.toml") == (ROOT / "infra/schools/castlemeadtrowbridge.toml").read_bytes()
     assert "app.py" in names and "chalicelib/emails/set_password.txt" in names
     assert not [n for n in names if n.startswith(("tests/", "tools/", "infra/", "templates/", "site/"))]
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") and n.startswith("chalicelib/")]
     assert not (ROOT / "chalicelib" / "school.toml").exists()  # packaging never writes into the working tree
+
+
+def test_the_package_ships_a_pyc_for_every_module_made_from_its_own_source(packaged):
+    """Lambda's /var/task is read-only: without them every cold start compiles every module it imports. Each is
+    an unchecked-hash .pyc of the very source beside it (never a stale one from a working tree)."""
+    import importlib.util
+
+    with zipfile.ZipFile(packaged.zip_path) as package:
+        names = set(package.namelist())
+        pycs = {n for n in names if n.endswith(".pyc")}
+        assert "__pycache__/app.cpython-311.pyc" in pycs and "chalicelib/__pycache__/models.cpython-311.pyc" in pycs
+        for pyc in pycs:
+            folder, _, file = pyc.partition("__pycache__/")
+            source = f"{folder}{file.split('.')[0]}.py"
+            assert source in names, pyc
+            data = package.read(pyc)
+            assert int.from_bytes(data[4:8], "little") == 0b01, pyc  # hash-based, not checked against the source
+            assert data[8:16] == importlib.util.source_hash(package.read(source)), pyc
+        sources = {n for n in names if n.endswith(".py")}
+        assert len(pycs) >= 0.95 * len(sources)  # all but the few files no import reaches
 
 
 def test_the_api_role_is_least_privilege(template):
@@ -528,8 +561,8 @@ def test_the_api_role_is_least_privilege(template):
                 statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             ):
                 dynamodb[json.dumps(resource)] = set(statement["Action"])
-    # every table but the jobs' checkpoints; every index but the outbox's queue (the senders' own)
-    tables = {json.dumps({"Fn::GetAtt": [name, "Arn"]}) for kind, name in LOGICAL.items() if kind != "jobs"}
+    # every table (the jobs' only under the roster import's keys, tested below); every index but the outbox's queue
+    tables = {json.dumps({"Fn::GetAtt": [name, "Arn"]}) for kind, name in LOGICAL.items()}
     indexes = {
         json.dumps({"Fn::Sub": f"${{{LOGICAL[kind]}.Arn}}/index/{index}"})
         for kind, expected in EXPECTED_TABLES.items()
@@ -541,13 +574,14 @@ def test_the_api_role_is_least_privilege(template):
     assert not [key for key, actions in dynamodb.items() if "dynamodb:Scan" in actions]
     audit = dynamodb[json.dumps({"Fn::GetAtt": ["AuditTable", "Arn"]})]
     events = dynamodb[json.dumps({"Fn::GetAtt": ["IncidentEventsTable", "Arn"]})]
-    assert audit == events == {"dynamodb:PutItem", "dynamodb:Query"}  # append-only, as DESIGN.md says
+    # append-only, as DESIGN.md says: added and read (a change's receipt, the audit chain's head), never changed
+    assert events == audit == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}
     # emails are only added, in the change's own transaction; the senders alone read and mark them
     assert dynamodb[json.dumps({"Fn::GetAtt": ["OutboxTable", "Arn"]})] == {"dynamodb:PutItem"}
     deleters = {key for key, actions in dynamodb.items() if "dynamodb:DeleteItem" in actions}
     assert deleters == {
         json.dumps({"Fn::GetAtt": [LOGICAL[k], "Arn"]})
-        for k in ("sessions", "password-links", "planner", "idempotency")  # My planner: delete a reminder
+        for k in ("sessions", "password-links", "throttle", "planner", "idempotency")  # My planner: a reminder
     }
 
     others = [s for s in granted if not s["Action"][0].startswith("dynamodb:")]
@@ -639,3 +673,91 @@ def test_a_scheduled_function_without_its_own_role_stops_the_build(tmp_path, pac
     (root / "app.py").write_text(app)
     with pytest.raises(build.BuildError, match="no role of their own in infra/stack.yaml: TidyUp"):
         build.package(packaged.target, tmp_path / "work", site=packaged.site, root=root)
+
+
+# --- issue 11: one API stage, alarms, the import's key-scoped access --------------------------------------------
+
+
+def test_the_expanded_template_has_exactly_one_api_stage_the_throttled_one(template, packaged, tmp_path):
+    from infra import lint
+
+    stages = lint.sam_stages(packaged.template_path, "eu-west-2")
+    if stages is None:
+        pytest.skip("the SAM transform runs in .venv-sam: `make test` and `make plan` install it")
+    assert stages == ["api"]  # and api is the throttled stage (test_api_gateway_throttles_every_method)
+    without = copy.deepcopy(template)  # the test is not vacuous: without OpenApiVersion, SAM adds `Stage`
+    del without["Resources"]["RestAPI"]["Properties"]["OpenApiVersion"]
+    (tmp_path / "without.json").write_text(json.dumps(without))
+    assert sorted(lint.sam_stages(tmp_path / "without.json", "eu-west-2")) == ["Stage", "api"]
+
+
+def test_every_function_is_watched_and_every_alarm_tells_the_encrypted_topic(template):
+    resources = template["Resources"]
+    alarms = checks.resources_of(template, "AWS::CloudWatch::Alarm")
+    assert set(alarms) == {
+        "FunctionErrorsAlarm",
+        "FunctionThrottlesAlarm",
+        "Api5xxAlarm",
+        "DynamoDbThrottlesAlarm",
+        "EmailBouncesAlarm",
+        "EmailComplaintsAlarm",
+        "EmailsParkedAlarm",
+    }
+    for name, alarm in alarms.items():
+        assert {"Ref": "AlarmTopic"} in alarm["Properties"]["AlarmActions"], name
+        assert alarm["Properties"]["AlarmName"]["Fn::Sub"].startswith("lantern-${School}-"), name
+    functions = set(checks.resources_of(template, "AWS::Serverless::Function"))
+    for alarm in ("FunctionErrorsAlarm", "FunctionThrottlesAlarm"):
+        metrics = alarms[alarm]["Properties"]["Metrics"]
+        watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in metrics if "MetricStat" in m}
+        assert watched == functions
+        assert len([m for m in metrics if "MetricStat" in m]) <= 10
+    api = alarms["Api5xxAlarm"]["Properties"]["Dimensions"]
+    assert {"Name": "ApiName", "Value": resources["RestAPI"]["Properties"]["Name"]} in api
+    assert resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
+    statements = resources["Key"]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s["Principal"].get("Service") == "cloudwatch.amazonaws.com" for s in statements)
+    subscription = resources["AlarmSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+
+
+def test_the_parked_email_metric_counts_the_line_the_outbox_logs(template):
+    source = (Path(__file__).resolve().parents[2] / "chalicelib" / "outbox.py").read_text()
+    filters = checks.resources_of(template, "AWS::Logs::MetricFilter")
+    assert {f["Properties"]["LogGroupName"]["Ref"] for f in filters.values()} == {
+        "SendOutboxLogGroup",
+        "SweepOutboxLogGroup",
+    }
+    for metric_filter in filters.values():
+        pattern = metric_filter["Properties"]["FilterPattern"].strip('"')
+        assert f'logger.error("{pattern}"' in source
+        (metric,) = metric_filter["Properties"]["MetricTransformations"]
+        assert (metric["MetricName"], metric["MetricNamespace"]) == ("EmailsParked", {"Fn::Sub": "Lantern/${School}"})
+
+
+def test_the_api_may_touch_the_jobs_table_only_under_roster_keys(template):
+    policy = template["Resources"]["APIHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    on_jobs = [s for s in policy if s["Resource"] == {"Fn::GetAtt": ["JobsTable", "Arn"]}]
+    (scoped,) = on_jobs
+    assert scoped["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["roster-*"]}}
+    assert "dynamodb:DeleteItem" not in scoped["Action"] and "dynamodb:Scan" not in scoped["Action"]
+    actions = {a for s in policy for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert {"dynamodb:Scan", "dynamodb:BatchWriteItem"}.isdisjoint(actions)
+
+
+def test_checks_want_one_stage_and_every_function_alarmed(template):
+    broken = copy.deepcopy(template)
+    del broken["Resources"]["RestAPI"]["Properties"]["OpenApiVersion"]
+    broken["Resources"]["FunctionErrorsAlarm"]["Properties"]["Metrics"].pop()
+    problems = checks.problems(broken)
+    assert "RestAPI: set OpenApiVersion, or the SAM transform adds a second, unthrottled stage" in problems
+    assert "SendDailyDigest: no alarm watches its Errors (infra/stack.yaml, FunctionErrorsAlarm)" in problems
+
+
+def test_every_alarm_has_its_runbook_section(template):
+    runbook = (ROOT / "docs" / "runbook.md").read_text(encoding="utf-8")
+    for name, alarm in checks.resources_of(template, "AWS::CloudWatch::Alarm").items():
+        short = alarm["Properties"]["AlarmName"]["Fn::Sub"].removeprefix("lantern-${School}-")
+        assert f"\n## {short}\n" in runbook, name
+        assert f"docs/runbook.md#{short}" in alarm["Properties"]["AlarmDescription"]["Fn::Sub"], name

@@ -88,7 +88,7 @@ def test_the_form_offers_exactly_the_settings_lists(school_and_choices):
             if question.kind == "choose-all":
                 assert offered[f"question-{question.id}"] == list(question.options)
     assert offered["location"] == list(school.locations)
-    assert offered["session"] == [s.name for s in school.sessions]
+    assert offered["session"] == [s.name for s in school.sessions] + ["Outside session times"]
     assert offered["agencies"] == list(school.agencies)
     assert offered["status"] == ["Active", "Closed"]
     assert offered["day"] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
