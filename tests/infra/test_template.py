@@ -761,3 +761,14 @@ def test_every_alarm_has_its_runbook_section(template):
         short = alarm["Properties"]["AlarmName"]["Fn::Sub"].removeprefix("lantern-${School}-")
         assert f"\n## {short}\n" in runbook, name
         assert f"docs/runbook.md#{short}" in alarm["Properties"]["AlarmDescription"]["Fn::Sub"], name
+
+
+def test_cloudfront_proves_itself_to_the_api_with_the_stacks_origin_secret(template):
+    """The API refuses requests without the secret (API Gateway's own address) and believes the viewer's address
+    only with it: CloudFront adds the header, the API function gets the same value."""
+    secret = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    origins = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    (api,) = [origin for origin in origins if origin["Id"] == "api"]
+    assert api["OriginCustomHeaders"] == [{"HeaderName": "X-Lantern-Origin", "HeaderValue": secret}]
+    variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert variables["LANTERN_ORIGIN_SECRET"] == secret
