@@ -8,7 +8,6 @@ from chalice import Chalice
 from chalicelib import (
     __version__,
     alerts,
-    audit,
     chronology,
     digest,
     files,
@@ -17,7 +16,7 @@ from chalicelib import (
     planner,
     reminders,
 )
-from chalicelib.auth import accounts, second_factor, sessions
+from chalicelib.auth import accounts, admin, second_factor, sessions
 from chalicelib.errors import LanternError
 from chalicelib.incidents import changes, review
 from chalicelib.incidents import service as incidents
@@ -273,18 +272,12 @@ def staff_accounts(call):
 
 @routes.route("/admin/staff/{staff_id}/reset-second-factor", methods=("POST",), allow=ADMIN)
 def reset_second_factor(call, staff_id):
-    member = people.account(staff_id)
-    second_factor.reset(member)
-    audit.record(f"staff#{member.staff_id}", call.user.staff_id, "reset the second factor", call.source)
-    return {"staff": people.admin_row(people.account(staff_id))}
+    return admin.reset_second_factor(staff_id, call.user, call.source)
 
 
 @routes.route("/admin/staff/{staff_id}/disable", methods=("POST",), allow=ADMIN)
 def disable_account(call, staff_id):
-    member = people.account(staff_id)
-    accounts.disable(member)
-    audit.record(f"staff#{member.staff_id}", call.user.staff_id, "disabled the account", call.source)
-    return {"staff": people.admin_row(people.account(staff_id))}
+    return admin.disable_account(staff_id, call.user, call.source)
 
 
 @routes.route("/admin/roster", methods=("POST",), allow=ADMIN)

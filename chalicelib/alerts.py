@@ -7,13 +7,10 @@ there, and one page of the rest).
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import timedelta
 
-from chalicelib import planner
+from chalicelib import paging, planner
 from chalicelib.clock import utcnow
-from chalicelib.errors import InvalidInputError
 from chalicelib.incidents.review import is_overdue
 from chalicelib.models import Alert, Pupil
 from chalicelib.settings import SchoolSettings
@@ -29,7 +26,7 @@ def open_work(staff_id: str) -> list[Alert]:
 
 def my_alerts(school: SchoolSettings, staff_id: str, *, cursor: str | None = None) -> dict:
     """Unread alerts and open actions (all), reminders due, then a page of read alerts from `cursor`."""
-    start = _read_cursor(cursor, staff_id)
+    start = paging.decode(cursor, "staff_id", staff_id, "alert")
     work = open_work(staff_id)
     unread = [a for a in work if not a.is_action]
     actions = [a for a in work if a.is_action]
@@ -67,7 +64,7 @@ def my_alerts(school: SchoolSettings, staff_id: str, *, cursor: str | None = Non
         "read": [
             {**_alert_row(a), "action_id": a.action_id, "text": a.action_text if a.is_action else None} for a in read
         ],
-        "cursor": _write_cursor(more) if more else None,
+        "cursor": paging.encode(more["alert"]["S"]) if more else None,
     }
 
 
@@ -89,23 +86,6 @@ def _pupil(pupil: Pupil | None) -> dict | None:
     if pupil is None:
         return None
     return {"name": pupil.full_name, "year_group": pupil.year_group, "class_name": pupil.class_name}
-
-
-def _write_cursor(key: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key["alert"]["S"]).encode()).decode()
-
-
-def _read_cursor(cursor: str | None, staff_id: str) -> dict | None:
-    """The page after the alert named in the cursor, for this person only (a cursor is only an alert's key)."""
-    if not cursor:
-        return None
-    try:
-        alert_key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-    except (ValueError, UnicodeError):
-        alert_key = None
-    if not isinstance(alert_key, str) or len(alert_key) > 200:
-        raise InvalidInputError("This list could not be continued. Reload the page.", {"cursor": "Reload the page."})
-    return {"staff_id": {"S": staff_id}, "alert": {"S": alert_key}}
 
 
 def mark_read(staff_id: str, incident_id: str) -> int:

@@ -14,12 +14,10 @@ DynamoDB to what the reader may read), BatchGet (those incidents, for their curr
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from chalicelib import access, audit, people
+from chalicelib import access, audit, paging, people
 from chalicelib.body_map import mark_name
 from chalicelib.errors import ForbiddenError, InvalidInputError
 from chalicelib.incidents.review import plain, state_of
@@ -62,19 +60,6 @@ def _bound(school: SchoolSettings, text: str | None, field: str, *, end: bool) -
         raise InvalidInputError("Check the dates.", {field: "Enter a date, like 27/11/2026."})
     moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=school.zone)
     return moment.astimezone(UTC).isoformat()
-
-
-def _cursor(value: str | None, pupil_id: str) -> dict | None:
-    """The page after the entry a cursor names, in this pupil's chronology only (a cursor is only an entry key)."""
-    if not value:
-        return None
-    try:
-        entry = json.loads(base64.urlsafe_b64decode(value.encode("ascii")))
-    except (ValueError, UnicodeError):
-        entry = None
-    if not isinstance(entry, str) or len(entry) > 200:
-        raise InvalidInputError("That page of the chronology could not be found. Start again.")
-    return {"pupil_id": {"S": pupil_id}, "entry": {"S": entry}}
 
 
 class Reader:
@@ -242,13 +227,14 @@ def chronology(
 ) -> dict:
     """One page of the chronology for `user`, audited as a read."""
     reader = Reader(school, user, pupil_id, category=category, date_from=date_from, date_to=date_to, order=order)
-    entries, last = reader.page(_cursor(cursor, pupil_id))
+    message = "That page of the chronology could not be found. Start again."
+    entries, last = reader.page(paging.decode(cursor, "pupil_id", pupil_id, "entry", message=message))
     audit.record(f"pupil#{pupil_id}", user.staff_id, "viewed the chronology", source)
     return {
         "pupil": reader.pupil_summary(),
         **reader.scope(),
         "entries": entries,
-        "next": base64.urlsafe_b64encode(json.dumps(last["entry"]["S"]).encode()).decode() if last else None,
+        "next": paging.encode(last["entry"]["S"]) if last else None,
     }
 
 

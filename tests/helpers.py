@@ -151,3 +151,23 @@ def totp_code(email: str, offset: int = 0) -> str:
     from tools.seed import demo_secret
 
     return pyotp.TOTP(demo_secret(email)).at(clock.time() + 30 * offset)
+
+
+def inject_dynamodb_fault(patch, fail_at: int | None) -> list[str]:
+    """Count DynamoDB calls (their operations, in order); make call number `fail_at` fail as a dropped connection
+    would. `patch` is a pytest MonkeyPatch whose context ends the injection."""
+    import botocore.client
+    import botocore.exceptions
+
+    calls: list[str] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def make_api_call(client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+            if fail_at is not None and len(calls) == fail_at:
+                raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://dynamodb")
+        return real(client, operation, params)
+
+    patch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+    return calls

@@ -191,6 +191,20 @@ def _create(
             {"alert": "Too many people and students for one incident: alert fewer people or link fewer students."},
         )
 
+    def alert_for(staff_id: str, key: str, reason: str) -> Alert:
+        """An unread alert about this incident, in its recipient's open work."""
+        return Alert(
+            staff_id=staff_id,
+            alert=key,
+            incident_id=incident_id,
+            reason=reason,
+            raised_by=reporter.staff_id,
+            raised_by_name=reporter.name,
+            categories=submission.categories,
+            reference=reference,
+            occurred_at=submission.occurred_at,
+        ).open_up()
+
     try:
         with TransactWrite(connection=Connection()) as transaction:
             transaction.save(incident, condition=Incident.incident_id.does_not_exist())
@@ -209,36 +223,14 @@ def _create(
                     )
                 )
             for staff_id, reason in recipients.items():
-                transaction.save(
-                    Alert(
-                        staff_id=staff_id,
-                        alert=alert_key,
-                        incident_id=incident_id,
-                        reason=reason,
-                        raised_by=reporter.staff_id,
-                        raised_by_name=reporter.name,
-                        categories=submission.categories,
-                        reference=reference,
-                        occurred_at=submission.occurred_at,
-                    ).open_up()
-                )
+                transaction.save(alert_for(staff_id, alert_key, reason))
                 transaction.save(
                     outbox.item("incident_alert", staff_id, f"alert#{incident_id}", {**email, "reason": reason}, now)
                 )
             for number, rule in enumerate(rules):
                 for staff_id in dsl_team:
                     transaction.save(
-                        Alert(
-                            staff_id=staff_id,
-                            alert=f"{alert_key}#pattern-{number}",
-                            incident_id=incident_id,
-                            reason=f"pattern alert: {rule.name}",
-                            raised_by=reporter.staff_id,
-                            raised_by_name=reporter.name,
-                            categories=submission.categories,
-                            reference=reference,
-                            occurred_at=submission.occurred_at,
-                        ).open_up()
+                        alert_for(staff_id, f"{alert_key}#pattern-{number}", f"pattern alert: {rule.name}")
                     )
                     context = {"link": email["link"], "rule": rule.name, "reference": reference}
                     transaction.save(

@@ -5,41 +5,23 @@ from __future__ import annotations
 
 import re
 
-import botocore.client
-import botocore.exceptions
 import pytest
 
 from chalicelib.models import Incident, IncidentEvent, OutboxItem, PlannerReminder
 from tests.functional.incident_data import safeguarding
-from tests.helpers import Api, make_staff, sent_emails, session_cookie_for
-
-
-def inject(patch: pytest.MonkeyPatch, fail_at: int | None) -> list[str]:
-    """Count DynamoDB calls; make call number `fail_at` fail as a dropped connection would."""
-    calls: list[str] = []
-    real = botocore.client.BaseClient._make_api_call
-
-    def make_api_call(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-            if fail_at is not None and len(calls) == fail_at:
-                raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://dynamodb")
-        return real(client, operation, params)
-
-    patch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
-    return calls
+from tests.helpers import Api, inject_dynamodb_fault, make_staff, sent_emails, session_cookie_for
 
 
 def every_fault_then_retry(call, check) -> int:
     """Run `call(n)` once clean to count its calls, then once per call with that call failing, each followed by a
     clean retry; `check(n)` then asserts the state for intent n. Returns the number of injection points."""
     with pytest.MonkeyPatch.context() as patch:
-        calls = inject(patch, None)
+        calls = inject_dynamodb_fault(patch, None)
         assert call(0).status_code < 300
     check(0)
     for fail_at in range(1, len(calls) + 1):
         with pytest.MonkeyPatch.context() as patch:
-            inject(patch, fail_at)
+            inject_dynamodb_fault(patch, fail_at)
             call(fail_at)
         retry = call(fail_at)
         assert retry.status_code < 300, (fail_at, retry.status_code, retry.data)
@@ -83,13 +65,13 @@ def test_setting_a_password_then_retrying_leaves_no_old_session_alive(client, sc
         return re.search(r"#token=([\w-]+)", sent_emails()[-1].body).group(1)
 
     with pytest.MonkeyPatch.context() as patch:
-        calls = inject(patch, None)
+        calls = inject_dynamodb_fault(patch, None)
         api.post("/auth/set-password", {"token": new_link(), "password": "kettle orchard lantern 0"})
     for fail_at in range(1, len(calls) + 1):
         old_session = Api(client, session_cookie_for(staff))
         token = new_link()
         with pytest.MonkeyPatch.context() as patch:
-            inject(patch, fail_at)
+            inject_dynamodb_fault(patch, fail_at)
             api.post("/auth/set-password", {"token": token, "password": f"kettle orchard lantern {fail_at}"})
         retry = api.post("/auth/set-password", {"token": token, "password": f"kettle orchard lantern {fail_at}"})
         assert retry.status_code in (200, 400), (fail_at, retry.data)  # set now, or already set by the first try

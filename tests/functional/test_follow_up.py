@@ -16,7 +16,7 @@ from chalicelib import digest, outbox, reminders
 from chalicelib.clock import utcnow
 from chalicelib.models import Alert, Incident, JobCheckpoint, OutboxItem, PlannerReminder, Staff
 from tests.functional.incident_data import safeguarding, submission
-from tests.helpers import Api, deliver_outbox, sent_emails, session_cookie_for
+from tests.helpers import Api, deliver_outbox, inject_dynamodb_fault, sent_emails, session_cookie_for
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -402,37 +402,17 @@ def test_the_request_does_not_wait_for_ses(as_, people, monkeypatch):
 # --- Faults while adding an incident: exactly one incident and one set of alerts ---------------------------------
 
 
-def _dynamodb_calls(monkeypatch: pytest.MonkeyPatch, fail_at: int | None):
-    """Count DynamoDB calls; make call number `fail_at` fail as a network fault would."""
-    import botocore.client
-
-    calls = []
-    real = botocore.client.BaseClient._make_api_call
-
-    def make_api_call(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-            if fail_at is not None and len(calls) == fail_at:
-                raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://dynamodb")
-        return real(client, operation, params)
-
-    import botocore.exceptions
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
-    return calls
-
-
 def test_a_fault_at_each_dynamodb_call_then_the_retry_adds_one_incident_and_one_set_of_alerts(as_, people, monkeypatch):
     teacher = as_("teacher")
     with pytest.MonkeyPatch.context() as patch:
-        calls = _dynamodb_calls(patch, None)
+        calls = inject_dynamodb_fault(patch, None)
         assert teacher.post("/incidents", submission(people)).status_code == 201
     points = len(calls)
     assert points >= 4
     for fail_at in range(1, points + 1):
         body = submission(people)
         with pytest.MonkeyPatch.context() as patch:
-            _dynamodb_calls(patch, fail_at)
+            inject_dynamodb_fault(patch, fail_at)
             first = teacher.post("/incidents", body)
         retry = teacher.post("/incidents", body)
         assert retry.status_code == 201, (fail_at, first.status_code, retry.data)
