@@ -110,8 +110,9 @@ def forgot_password(call):
 @routes.route("/auth/set-password", methods=("POST",), allow=PUBLIC)
 def set_password(call):
     form = call.body({"token": Text("Link", max_length=100), "password": Text("New password", 1024, strip=False)})
-    accounts.set_password(current_school(), form["token"], form["password"])
-    return {"message": "Your password has been set. You can now log in."}
+    staff = accounts.set_password(current_school(), form["token"], form["password"])
+    # The page logs in with the email this link was for: the holder of the emailed link knows it already.
+    return {"message": "Your password has been set. You can now log in.", "email": staff.email}
 
 
 @routes.route("/roster", allow=REPORTERS)

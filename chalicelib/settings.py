@@ -114,6 +114,7 @@ class SchoolSettings(NamedTuple):
     categories: tuple[Category, ...]
     source: str = ""
     digest: Digest = Digest()
+    quality_prompts: bool = True  # the form's record-quality prompts (never blocking); a school may turn them off
     terms: tuple[Term, ...] = ()
     pattern_alerts: tuple[PatternAlert, ...] = ()
 
@@ -188,6 +189,13 @@ class _Reader:
             raise self.fail(f"{where}{unknown[0]}", "is not a setting Lantern knows (spelling?)")
 
 
+def _flag(r: _Reader, data: dict, key: str, *, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise r.fail(key, "must be true or false")
+    return value
+
+
 def parse_school(data: dict, source: str) -> SchoolSettings:
     """Validate parsed TOML into `SchoolSettings`; raise `SettingsError` naming file, key and problem."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # imported on first load, not at cold start
@@ -211,6 +219,7 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
             "digest",
             "terms",
             "pattern_alerts",
+            "quality_prompts",
         },
     )
     time_zone = r.text(data, "time_zone")
@@ -327,6 +336,7 @@ def parse_school(data: dict, source: str) -> SchoolSettings:
         digest=digest,
         terms=terms,
         pattern_alerts=pattern_alerts,
+        quality_prompts=_flag(r, data, "quality_prompts", default=True),
     )
 
 

@@ -17,7 +17,7 @@ from chalicelib import access, audit, notify, outbox, people
 from chalicelib.clock import utcnow
 from chalicelib.errors import ForbiddenError, InvalidInputError, LanternError
 from chalicelib.incidents import review
-from chalicelib.incidents.form import FieldChecker, local_moment
+from chalicelib.incidents.form import FieldChecker, local_moment, question_ids
 from chalicelib.log import logger
 from chalicelib.models import Alert, ChronologyEntry, Incident, IncidentEvent, PlannerReminder, Staff
 from chalicelib.settings import SchoolSettings
@@ -180,7 +180,7 @@ def _change(
         details["passed_on_ids"] = passed_on  # recorded in the history: whose access ended, whom the DSL kept
         state["revoked_ids"] = list(dict.fromkeys(state["revoked_ids"] + passed_on))
         state["categories"], state["subcategories"] = details["categories"], details["subcategories"]
-        questions = {q.id for name in details["categories"] for q in school.category(name).questions}
+        questions = question_ids(school, details["categories"])
         state["answers"] = {k: v for k, v in state["answers"].items() if k in questions}
         # Whoever is assigned must be able to read it as it now is; if nobody can, the new categories' defaults.
         kept = [i for i in state["assigned_ids"] if i in staff and access.may_act(staff[i].role, state, school)]

@@ -160,7 +160,7 @@ def parse_submission(data: dict, school: SchoolSettings, now: datetime) -> Submi
         check.fail("categories", "Answer the questions from the list.")
         raw_answers = {}
     answers: dict[str, list[str] | str] = {}
-    known_questions = {q.id for c in school.categories for q in c.questions}
+    known_questions = question_ids(school, [c.name for c in school.categories])
     for question_id in sorted(set(raw_answers) - known_questions):
         check.fail(f"question-{question_id}", "This is not a question Lantern asks.")
     for name in categories:
@@ -171,6 +171,15 @@ def parse_submission(data: dict, school: SchoolSettings, now: datetime) -> Submi
         if not chosen and field not in check.problems:
             check.fail(field, message)
         chosen_subcategories[name] = chosen
+        for subcategory in chosen:
+            if SPECIFY in subcategory:  # "Other (please specify)": its box is required once it is ticked
+                answer_id = specify_id(name)
+                box = f"question-{answer_id}"
+                text = check.text(raw_answers.get(answer_id), box, "What it was", TEXT_ANSWER_MAX, required=False)
+                if text:
+                    answers[answer_id] = text
+                elif box not in check.problems:
+                    check.fail(box, f"Say what the other kind of {name.lower()} was.")
         for question in category.questions:
             value = raw_answers.get(question.id)
             field = f"question-{question.id}"
@@ -254,6 +263,27 @@ def _body_marks(check: FieldChecker, value) -> list[dict]:
         note = check.text(mark.get("note"), "body-map", f"The note on mark {number}", MARK_NOTE_MAX, required=False)
         marks.append({"view": region["view"], "region": region["id"], "x": round(x, 1), "y": round(y, 1), "note": note})
     return marks
+
+
+SPECIFY = "(please specify)"
+
+
+def specify_id(category: str) -> str:
+    """The answer that says what "Other (please specify)" was, for one category: `bullying_other`."""
+    return f"{category.lower()}_other"
+
+
+def question_ids(school: SchoolSettings, categories: list[str]) -> set[str]:
+    """Every answer these categories may hold: their questions, and what an "(please specify)" choice was."""
+    ids = set()
+    for name in categories:
+        category = school.category(name)
+        if category is None:
+            continue
+        ids |= {q.id for q in category.questions}
+        if any(SPECIFY in sub for sub in category.subcategories):
+            ids.add(specify_id(name))
+    return ids
 
 
 OUTSIDE_SESSIONS = "Outside session times"  # for a concern at home, at the weekend or after school

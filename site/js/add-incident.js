@@ -3,7 +3,7 @@
 // file wires them together, keeps a draft of the form in this tab, and sends the incident.
 
 import { api } from "./api.js";
-import { clearErrors, preventEnterSubmit, showErrors, showPageError } from "./forms.js";
+import { clearErrors, markReady, preventEnterSubmit, showErrors, showPageError } from "./forms.js";
 import { enableLogout, requireUser } from "./session.js";
 import { BlankScreen } from "./incident/blank-screen.js";
 import { BodyMap } from "./incident/body-map.js";
@@ -11,10 +11,12 @@ import { CharacterCount } from "./incident/character-count.js";
 import { buildIndex, buildPupilIndex, Combobox } from "./incident/combobox.js";
 import { captureControls, DraftStore, newKey, restoreControls } from "./incident/form-state.js";
 import { AssignTo, staffLabel } from "./incident/people.js";
+import { QualityPrompts } from "./incident/prompts.js";
 import { schoolTime, showReceipt } from "./incident/receipt.js";
 import { ConditionalReveal } from "./incident/reveal.js";
+import { checkIncident } from "./incident/rules.js";
 import { Uploads } from "./incident/uploads.js";
-import { WhenFields } from "./incident/when.js";
+import { parseTime, WhenFields } from "./incident/when.js";
 
 const SAVE_DELAY_MS = 300;
 const KEPT = "Nothing you typed has been lost.";
@@ -66,11 +68,15 @@ const [assignTo] = createAll('[data-module="assign-to"]', (root) => {
   return new AssignTo(root, { form, settings, onChange: changed });
 });
 const [uploads] = createAll('[data-module="uploads"]', (root) => new Uploads(root, { onChange: changed }));
+createAll('[data-module="quality-prompts"]', (root) => new QualityPrompts(root, { textarea: form.elements.namedItem("account") }));
 
 const comboboxes = {};
 const COMBOBOXES = {
   pupil: {
     nouns: ["student", "students"],
+    // Typing a name only one pupil has, then moving on, chooses them: one action fewer for a hurried teacher,
+    // and never a guess (two or more matches still wait for a choice from the list).
+    chooseOnlyMatchOnBlur: true,
     onChange() {
       // The main pupil cannot also be linked to their own incident.
       const chosen = comboboxes.pupil.getState();
@@ -142,6 +148,17 @@ function fieldValue(name) {
   return form.elements.namedItem(name)?.value ?? "";
 }
 
+// "Other (please specify)": the text box each such sub-category reveals, and whether its box is ticked.
+function specifyBoxes(root = form) {
+  return [...root.querySelectorAll("input[data-specify]")].map((input) => {
+    const category = input.closest("[data-category]").dataset.category;
+    const ticked =
+      checkedValues("categories").includes(category) &&
+      checkedValues(`subcategories-${category}`).includes(input.dataset.option);
+    return { id: input.dataset.specify, option: input.dataset.option, ticked, text: input.value };
+  });
+}
+
 function buildIncident() {
   const categories = checkedValues("categories");
   const subcategories = {};
@@ -156,9 +173,10 @@ function buildIncident() {
       const id = question.dataset.question;
       answers[id] = question.dataset.kind === "text" ? fieldValue(`question-${id}`) : checkedValues(`question-${id}`);
     }
+    for (const box of specifyBoxes(panel)) if (box.ticked) answers[box.id] = box.text;
   }
   const planner = form.elements.namedItem("planner")?.checked
-    ? { date: fieldValue("planner-date"), time: fieldValue("planner-time"), note: fieldValue("planner-note") }
+    ? { date: fieldValue("planner-date"), time: parseTime(fieldValue("planner-time")), note: fieldValue("planner-note") }
     : null;
   return {
     idempotency_key: idempotencyKey,
@@ -168,7 +186,7 @@ function buildIncident() {
     subcategories,
     answers,
     date: fieldValue("date"),
-    time: fieldValue("time"),
+    time: when ? when.value() : parseTime(fieldValue("time")),
     day: fieldValue("day"),
     session: fieldValue("session") || null,
     location: fieldValue("location") || null,
@@ -215,8 +233,12 @@ async function send() {
   if (sending || sent) return;
   sendNotice.hidden = true;
   clearErrors(form);
-  const problems = pageProblems();
+  // Every rule at once, in one summary: what only the page can see, then everything the server would refuse.
+  const incident = buildIncident();
+  const extra = { time_text: fieldValue("time").trim(), specify: specifyBoxes() };
+  const problems = { ...checkIncident(incident, settings, extra), ...pageProblems() };
   if (Object.keys(problems).length) {
+    if (problems["body-map"]) bodyMap?.setOpen(true);
     showErrors(form, { fields: problems });
     return;
   }
@@ -226,7 +248,7 @@ async function send() {
   retryButton.disabled = true;
   const label = submitButton.textContent;
   submitButton.textContent = "Adding incident…";
-  const { ok, status, data } = await api("POST", "/incidents", buildIncident());
+  const { ok, status, data } = await api("POST", "/incidents", incident);
   sending = false;
   submitButton.disabled = false;
   retryButton.disabled = false;
@@ -262,7 +284,7 @@ form.addEventListener("submit", (event) => {
 });
 // The same incident and the same idempotency key: if the first try did reach Lantern, it is not added twice.
 retryButton.addEventListener("click", send);
-submitButton.disabled = false;
+markReady(form);
 
 // ---- Drafts ----
 

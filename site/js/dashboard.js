@@ -223,6 +223,7 @@ requireUser().then((me) => {
   const role = me.user?.role;
   byId("find-pupil").hidden = !LEADERSHIP.has(role);
   byId("import-roster").hidden = role !== "admin";
+  byId("staff-accounts").hidden = role !== "admin";
   byId("my-planner").hidden = role === "admin";
   if (role !== "admin") loadAlerts();
 });

@@ -1,8 +1,12 @@
 import { api } from "./api.js";
-import { clearErrors, showErrors, whileBusy } from "./forms.js";
+import { clearErrors, markReady, showErrors, whileBusy } from "./forms.js";
+import { destination, loginUrl, rememberJourney } from "./sign-in.js";
 
 const form = document.getElementById("forgot-form");
 const sent = document.getElementById("forgot-sent");
+// Where the person was going before they had to set a password (an alert's link), kept for after it.
+const next = destination();
+for (const back of document.querySelectorAll('a[href="/index.html"]')) back.href = loginUrl(next);
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -14,6 +18,7 @@ form.addEventListener("submit", (event) => {
       showErrors(form, data);
       return;
     }
+    rememberJourney(email, next);
     // The same answer whether or not the address has an account, so this page gives nothing away.
     document.getElementById("forgot-sent-email").textContent = email;
     form.hidden = true;
@@ -21,3 +26,4 @@ form.addEventListener("submit", (event) => {
     sent.querySelector(".app-panel__title").focus();
   });
 });
+markReady(form);

@@ -176,3 +176,14 @@ export function preventEnterSubmit(form) {
     }
   });
 }
+
+/**
+ * A form's module has loaded and wired it up: let the person use it. Forms start with their controls in a
+ * `<fieldset data-ready-gate disabled>`, so nothing can be typed or sent before the page can handle it (a
+ * form sent without its script would post to a static page, and what was typed would be lost); js/boot.js
+ * says so on the page if a module never gets this far.
+ */
+export function markReady(form) {
+  for (const gate of form.querySelectorAll("[data-ready-gate]")) gate.disabled = false;
+  form.dataset.ready = "true";
+}

@@ -56,6 +56,7 @@ requireUser().then(async (me) => {
   }
   enableLogout(document.getElementById("logout"));
   printedBy(me.user?.name, settings.time_zone);
+  document.getElementById("print-record").addEventListener("click", () => window.print());
   if (!incidentId) {
     noAccess();
     return;
@@ -79,7 +80,14 @@ requireUser().then(async (me) => {
   let manage = null;
   const draw = (payload) => {
     page.render(payload);
-    if (payload.may_act && !payload.limited && manage) manage.build(payload.choices || {});
+    const acting = Boolean(payload.may_act && !payload.limited && manage);
+    const closed = payload.incident?.status === "Closed";
+    if (acting) {
+      manage.build(payload.choices || {});
+      manage.setClosed(closed);
+    }
+    document.getElementById("go-to-manage").hidden = !acting;
+    document.getElementById("closed-notice").hidden = !(acting && closed);
   };
   /** After any save: redraw from the payload the server answered with, and say what changed where. */
   const saved = (payload, { name, section, message }) => {
@@ -93,7 +101,12 @@ requireUser().then(async (me) => {
       return;
     }
     draw(payload);
-    if (name && payload.may_act && !payload.limited) manage.reset(name, payload.incident);
+    if (name && payload.may_act && !payload.limited) {
+      manage.reset(name, payload.incident);
+      // Saved: the form is put away again, so the record stays first on the page.
+      const details = document.querySelector(`details[data-manage="${name}"]`);
+      if (details) details.open = false;
+    }
     announceSaved(section, message);
   };
 

@@ -38,7 +38,10 @@ export async function requireUser() {
     return data;
   }
   if (status === 401) {
-    location.replace(`/index.html?next=${encodeURIComponent(location.pathname + location.search)}`);
+    const here = encodeURIComponent(location.pathname + location.search);
+    // A sign-in still waiting for its second step (the code from the phone) carries on there, not from the start.
+    const step = ["code", "enrol"].includes(data.next) ? data.next : "";
+    location.replace(step ? `/sign-in-code.html?step=${step}&next=${here}` : `/index.html?next=${here}`);
   } else {
     showPageError(data.error);
   }

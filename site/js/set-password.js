@@ -1,6 +1,7 @@
 import { api } from "./api.js";
-import { clearErrors, showErrors, whileBusy } from "./forms.js";
+import { clearErrors, markReady, showErrors, whileBusy } from "./forms.js";
 import { passwordStrength } from "./password-strength.js";
+import { afterLogin, forgetJourney, journey, loginUrl } from "./sign-in.js";
 
 // The emailed link carries the token in the fragment, which browsers never send to a server.
 // Take it into memory and out of the address bar, so it is not left in history or on screen.
@@ -67,10 +68,25 @@ if (!token) {
         return;
       }
       token = "";
+      // Straight on, signed in, to where the person was going (an alert's link kept since the log in page),
+      // rather than typing the email again: the server names the account, or this device remembers it.
+      const started = journey();
+      const next = started?.next || "/dashboard.html";
+      const email = (typeof data.email === "string" && data.email) || started?.email || "";
+      if (email) {
+        const login = await api("POST", "/auth/login", { email, password: password.value });
+        if (login.ok) {
+          if (!login.data.next) forgetJourney(); // the code page forgets it once the second step is done
+          location.replace(afterLogin(login.data, next));
+          return;
+        }
+      }
       form.reset();
       form.hidden = true;
+      document.getElementById("set-password-login").href = loginUrl(next);
       done.hidden = false;
       done.querySelector(".app-panel__title").focus();
     });
   });
 }
+markReady(form);

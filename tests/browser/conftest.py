@@ -18,6 +18,7 @@ for one as someone refreshing their inbox would, and `link_from_outbox` waits fo
 from __future__ import annotations
 
 import html
+import json
 import re
 import time
 import tomllib
@@ -59,6 +60,10 @@ def wait_for(find: Callable[[], T], what: str, timeout_s: float = EMAIL_WAIT_S, 
         time.sleep(every_s)
     return found
 
+
+# Any page but the ones a person passes through while logging in (with and without the second step's page).
+LEFT_SIGN_IN_PAGES = re.compile(r"^(?!.*/(?:index|forgot-password|set-password)\.html).*$")
+SIGNED_IN_PAGES = re.compile(r"^(?!.*/(?:index|forgot-password|set-password|sign-in-code)\.html).*$")
 
 SET_PASSWORD_LINK = re.compile(r'href="(http://127\.0\.0\.1:\d+/set-password\.html#token=[^"]+)"')
 
@@ -135,7 +140,10 @@ def new_watched_page(
     height: int = TABLET["height"],
     **context_options,
 ):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB", **context_options)
+    # Service workers are blocked unless a test asks for them: page.route() and offline tests must see every request.
+    context_options.setdefault("service_workers", "block")
+    context_options.setdefault("locale", "en-GB")
+    context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     problems.watch(context)
@@ -184,6 +192,38 @@ class Lantern:
 
         return next(person["name"] for person in demo_staff("themead") if person["email"] == email)
 
+    def totp_code(self, email: str) -> str:
+        """The code the account's authenticator app shows (tests.helpers.totp_code). A code works once, and
+        sign-ins in these tests come quicker than one a step: when this step's code has been used, the next one
+        (which the server takes, for a slow phone clock) is given, or the one after it once its time comes."""
+        from tests.helpers import totp_code
+
+        staff = next(item for item in self.table("staff") if item.get("email") == email)
+        used = int(staff.get("totp_last_step", -1))
+        while (step := max(now_step := int(time.time() // 30), used + 1)) > now_step + 1:
+            time.sleep(0.5)
+        return totp_code(email, offset=step - now_step)
+
+    def table(self, name: str) -> list[dict]:
+        """Every item of one of the running server's tables, read from its moto (a scan is fine in a test)."""
+        import boto3
+
+        state = json.loads((self.log.parent / "state.json").read_text())
+        table = boto3.resource(
+            "dynamodb",
+            endpoint_url=state["endpoint"],
+            region_name=state["region"],
+            aws_access_key_id="local-only",
+            aws_secret_access_key="local-only",
+            aws_session_token="local-only",
+        ).Table(f"lantern-themead-{name}")
+        response = table.scan()
+        items = response["Items"]
+        while "LastEvaluatedKey" in response:
+            response = table.scan(ExclusiveStartKey=response["LastEvaluatedKey"])
+            items += response["Items"]
+        return items
+
     def ask_for_link(self, page, email: str) -> str:
         """'Forgotten your password…?' from the log in page, through the form; the link from the outbox."""
         from playwright.sync_api import expect
@@ -200,6 +240,8 @@ class Lantern:
         return link_from_outbox(self.url, email)
 
     def set_password(self, page, link: str, password: str) -> None:
+        """Open the emailed link and set `password`: the page logs the person straight in and goes on (to the code
+        from their phone for the roles that read records, else to where they were going)."""
         from playwright.sync_api import expect
 
         page.goto(link)
@@ -207,10 +249,34 @@ class Lantern:
         page.locator("#password").fill(password)
         page.locator("#confirm-password").fill(password)
         page.get_by_role("button", name="Set password").click()
-        expect(page.locator("#set-password-done")).to_be_visible()
+        page.wait_for_url(LEFT_SIGN_IN_PAGES, timeout=TIMEOUT_MS)
 
-    def log_in(self, page, email: str, password: str, *, path: str = "/index.html") -> None:
-        """Fill and send the log in form at `path` (the caller checks where it lands)."""
+    def second_step(self, page, email: str) -> None:
+        """If the page asks for the code from the phone (every role that reads records), give it, as the person
+        would from their authenticator app; set the app up first if the account has not yet."""
+        from playwright.sync_api import expect
+
+        page.wait_for_url(LEFT_SIGN_IN_PAGES, timeout=TIMEOUT_MS)
+        if "/sign-in-code.html" not in page.url:
+            return
+        step = page.locator("#code-step:not([hidden]), #enrol-step:not([hidden])")
+        expect(step).to_have_count(1)
+        if step.get_attribute("id") == "code-step":
+            page.get_by_label("6-digit code", exact=True).fill(self.totp_code(email))
+            page.locator("#code-form").get_by_role("button", name="Continue").click()
+        else:
+            import pyotp
+
+            secret = page.locator("#enrol-secret").inner_text().replace(" ", "")
+            page.locator("#enrol-code").fill(pyotp.TOTP(secret).now())
+            page.locator("#enrol-form").get_by_role("button", name="Continue").click()
+            expect(page.locator("#recovery-codes > li")).to_have_count(10)
+            page.get_by_role("button", name="I have saved these").click()
+        page.wait_for_url(SIGNED_IN_PAGES, timeout=TIMEOUT_MS)
+
+    def log_in(self, page, email: str, password: str, *, path: str = "/index.html", code: bool = True) -> None:
+        """Fill and send the log in form at `path`, then give the code from the phone if the page asks for it
+        (`code=False` leaves that, or a refusal, to the caller); the caller checks where it lands."""
         from playwright.sync_api import expect
 
         page.goto(f"{self.url}{path}")
@@ -218,13 +284,16 @@ class Lantern:
         page.get_by_label("Email address").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
+        if code:
+            self.second_step(page, email)
 
     def first_sign_in(self, page, email: str, password: str = GOOD_PASSWORD) -> str:
-        """The first-time flow for a demo account, all through the pages; ends signed in on the dashboard."""
+        """The first-time flow for a demo account, all through the pages (forgotten password → email → set a
+        password, which logs in → the code from the phone where the role needs one); ends on the dashboard."""
         from playwright.sync_api import expect
 
         self.set_password(page, self.ask_for_link(page, email), password)
-        self.log_in(page, email, password)
+        self.second_step(page, email)
         expect(page).to_have_url(f"{self.url}/dashboard.html")
         expect(page.locator("#signed-in")).to_be_visible()
         return password

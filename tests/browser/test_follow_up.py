@@ -119,6 +119,7 @@ def test_a_teacher_given_an_action_sees_it_with_the_pupil_and_marks_it_done_for_
     expect(dsl_page.locator("#review")).to_be_visible(timeout=SERVER_MS)
     expect(dsl_page.locator("#add-reminder")).to_have_attribute("href", f"/planner.html?incident={incident['id']}")
     asked = "MARKER-F2-ACTION Please check she has had breakfast each morning and tell me."
+    dsl_page.locator('details[data-manage="action"] summary').click()
     dsl_page.locator("#action-text").fill(asked)
     dsl_page.locator("#action-tagged").press_sequentially(teacher_name.split()[0])
     dsl_page.locator("#action-tagged-listbox").get_by_role("option", name=staff_label(teacher), exact=True).click()

@@ -21,6 +21,8 @@ PAGES = [
     pytest.param("/dashboard.html", "#signed-in", True, id="dashboard"),
     pytest.param("/add-incident.html", "#logout", True, id="add-incident"),
     pytest.param("/planner.html", "#planner", True, id="planner"),
+    pytest.param("/help.html", ".app-qr", False, id="help"),
+    pytest.param("/offline.html", "h1", False, id="offline"),
 ]
 
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]

@@ -19,7 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import GOOD_PASSWORD, TIMEOUT_MS, wait_for
+from tests.browser.conftest import GOOD_PASSWORD, TIMEOUT_MS, link_from_outbox, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -144,22 +144,23 @@ def pupil_label(pupil: dict) -> str:
 # ---- Driving the pages ----
 
 
-def submit_log_in(page, email: str, password: str) -> None:
-    """Fill and send the log in form the page is already on (keeping its ?next=)."""
-    expect(page.locator("#login-form")).to_be_visible()
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
 def open_review(lantern, page, path: str) -> None:
     page.goto(f"{lantern.url}{path}")
     expect(page.locator("#review")).to_be_visible(timeout=SERVER_MS)
 
 
+def open_update(page, part: str) -> None:
+    """Open one of "Update this incident"'s forms (each is behind its own disclosure, closed until opened)."""
+    details = page.locator(f'details[data-manage="{part}"]')
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    expect(details.locator("form")).to_be_visible()
+
+
 def add_action(page, text: str, tag: tuple[str, str] | None = None) -> None:
     """Add an action through #action-form, tagging (typed, "Name (Title)") from the staff typeahead."""
     count = page.locator("#incident-actions > li").count()
+    open_update(page, "action")
     page.locator("#action-text").fill(text)
     if tag:
         typed, label = tag
@@ -202,13 +203,18 @@ def test_the_dsl_follows_the_email_link_acts_and_the_tagged_teacher_sees_only_th
     page = open_page()
     page.goto(link)
     expect(page).to_have_url(f"{url}/index.html?next={quote(incident['path'], safe='')}")
-    # First time in Lantern: they set a password from another tab (the same browser), then log in here.
-    other_tab = page.context.new_page()
-    problems.watch_page(other_tab)
-    password = GOOD_PASSWORD
-    lantern.set_password(other_tab, lantern.ask_for_link(other_tab, dsl), password)
-    other_tab.close()
-    submit_log_in(page, dsl, password)
+    # First time in Lantern: from this log in page they ask for a password link, open it from their email (a new
+    # tab), set a password (which logs them in) and give the code from their phone; the alert's link is never lost.
+    page.get_by_role("link", name="Forgotten your password or using Lantern for the first time?").click()
+    expect(page).to_have_url(f"{url}/forgot-password.html?next={quote(incident['path'], safe='')}")
+    page.get_by_label("Work email address").fill(dsl)
+    page.get_by_role("button", name="Reset Password").click()
+    expect(page.locator("#forgot-sent-email")).to_have_text(dsl)
+    page.close()
+    page = page.context.new_page()
+    problems.watch_page(page)
+    lantern.set_password(page, link_from_outbox(url, dsl), GOOD_PASSWORD)
+    lantern.second_step(page, dsl)
     expect(page).to_have_url(link, timeout=SERVER_MS)
     expect(page.locator("#review")).to_be_visible(timeout=SERVER_MS)
     expect(page.locator("#incident-reference")).to_have_text(incident["reference"])
@@ -238,6 +244,7 @@ def test_the_dsl_follows_the_email_link_acts_and_the_tagged_teacher_sees_only_th
     expect(action_item(page, untagged_text)).to_contain_text("No one")
 
     # Re-categorise: add Behaviour (Defiance), keep Safeguarding, with a reason.
+    open_update(page, "recategorise")
     safeguarding_box = page.locator('input[name="recategorise-categories"][value="Safeguarding"]')
     expect(safeguarding_box).to_be_checked()
     page.locator('input[name="recategorise-categories"][value="Behaviour"]').check()
@@ -254,7 +261,10 @@ def test_the_dsl_follows_the_email_link_acts_and_the_tagged_teacher_sees_only_th
     expect(recategorised).to_contain_text(dsl_name)
     expect(page.locator("#incident-original-categories")).to_have_text("Safeguarding: Neglect")
     expect(page.locator("#incident-categories li")).to_have_text(["Behaviour: Defiance", "Safeguarding: Neglect"])
-    expect(page.locator("#saved-notice")).to_contain_text("Categories changed to Behaviour, Safeguarding")
+    expect(page.locator("#saved-notice")).to_have_text(
+        "Categories changed to Behaviour (Defiance); Safeguarding (Neglect). What was first recorded is kept."
+    )
+    expect(page.locator('details[data-manage="recategorise"]')).not_to_have_attribute("open", "")
     assert page.locator("#incident-account").text_content() == account  # never overwritten
 
     # Who has viewed this: the DSL, who opened it.
@@ -330,6 +340,10 @@ def test_closing_an_incident_needs_a_decision_and_a_reason(lantern, reporter, op
     lantern.first_sign_in(page, lantern.emails("dsl")[1])
     open_review(lantern, page, incident["path"])
     expect(page.locator("#incident-status")).to_have_text("Active")
+    # The record comes first: every update form is closed behind its own labelled disclosure.
+    expect(page.locator("details[data-manage][open]")).to_have_count(0)
+    expect(page.locator("#status-form")).to_be_hidden()
+    open_update(page, "status")
     expect(page.locator("#status-status")).to_be_checked()
     expect(page.locator("#status-decision")).to_be_hidden()
 
@@ -342,8 +356,10 @@ def test_closing_an_incident_needs_a_decision_and_a_reason(lantern, reporter, op
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("There is a problem")
     expect(summary.get_by_role("link")).to_have_count(2)
-    expect(summary.locator('a[href="#status-decision"]')).to_have_text("Enter the decision.")
-    expect(summary.locator('a[href="#status-reason"]')).to_have_text("Enter the reason.")
+    expect(summary.locator('a[href="#status-decision"]')).to_have_text(
+        "Enter the outcome decision: what was decided about this incident."
+    )
+    expect(summary.locator('a[href="#status-reason"]')).to_have_text("Enter the reason for closing the incident.")
     expect(page.locator("#status-decision")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#status-reason")).to_have_attribute("aria-invalid", "true")
     summary.locator('a[href="#status-decision"]').click()
@@ -360,16 +376,31 @@ def test_closing_an_incident_needs_a_decision_and_a_reason(lantern, reporter, op
     expect(page.locator("#incident-status")).to_have_text("Closed", timeout=SERVER_MS)
     expect(page.locator("#incident-status-value")).to_have_text("Closed")
     expect(summary).to_have_count(0)
-    expect(page.locator("#saved-notice")).to_have_text("Status changed to Closed.")
+    expect(page.locator("#saved-notice")).to_have_text(
+        "Incident closed. The decision and the reason are in the history."
+    )
     closed = page.locator('#incident-history > li[data-kind="status"]')
     expect(closed).to_have_count(1)
     expect(closed.locator(".app-timeline__summary")).to_have_text(f"Status set to Closed: {decision}")
     expect(closed).to_contain_text(f"Reason: {reason}")
     expect(closed).to_contain_text(dsl_name)
-    # The form now stands at Closed, its boxes emptied for the next change.
-    expect(page.locator("#status-status-2")).to_be_checked()
-    expect(page.locator("#status-decision")).to_have_value("")
+    # Closed is read-only until reopened: only "Reopen this incident" is offered, and it asks why.
+    expect(page.locator("#closed-notice")).to_be_visible()
+    for part in ("action", "recategorise", "concern", "assign", "agencies"):
+        expect(page.locator(f'details[data-manage="{part}"]')).to_be_hidden()
+    expect(page.locator('details[data-manage="status"] summary')).to_have_text("Reopen this incident")
+    open_update(page, "status")
+    expect(page.locator("#status-status-2")).to_be_hidden()
     expect(page.locator("#status-reason")).to_have_value("")
+    page.get_by_role("button", name="Reopen incident").click()
+    expect(summary.locator('a[href="#status-reason"]')).to_have_text("Enter why the incident is being reopened.")
+    page.locator("#status-reason").fill("MARKER-R3-REOPEN New information from the family support worker.")
+    page.get_by_role("button", name="Reopen incident").click()
+    expect(page.locator("#incident-status")).to_have_text("Active", timeout=SERVER_MS)
+    expect(page.locator("#saved-notice")).to_have_text("Incident reopened. The reason is in the history.")
+    expect(page.locator('#incident-history > li[data-kind="status"]')).to_have_count(2)
+    expect(page.locator("#closed-notice")).to_be_hidden()
+    expect(page.locator('details[data-manage="action"]')).to_be_visible()
 
 
 def test_the_head_marks_a_new_alert_as_read_and_it_stays_read(lantern, reporter, open_page):

@@ -289,3 +289,19 @@ class TestFiles:
         other = Api(client, session_cookie_for(people["ta"]))
         response = other.post("/incidents", submission(people, upload_ids=[upload_id]))
         assert response.status_code == 400 and "did not finish uploading" in response.data["fields"]["files"]
+
+
+def test_bullying_other_please_specify_needs_its_box_and_keeps_it(teacher, people):
+    from tests.functional.incident_data import submission
+
+    other = "Other (please specify)"
+    body = submission(people, categories=["Bullying"], subcategories={"Bullying": [other]}, answers={})
+    missing = teacher.post("/incidents", body)
+    assert missing.status_code == 400
+    assert missing.data["fields"]["question-bullying_other"] == "Say what the other kind of bullying was."
+    body["answers"] = {"bullying_other": "Taking turns to hide his coat every day."}
+    assert teacher.post("/incidents", body).status_code == 201
+    (incident,) = Incident.scan()
+    assert incident.answers["bullying_other"] == "Taking turns to hide his coat every day."
+    unticked = submission(people, answers={"bullying_other": "stray text from an unticked box"})
+    assert teacher.post("/incidents", unticked).status_code == 201  # not asked: dropped, not refused

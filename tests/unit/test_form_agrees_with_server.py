@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from chalicelib.errors import InvalidInputError
-from chalicelib.incidents.form import parse_submission
+from chalicelib.incidents.form import parse_submission, specify_id
 from chalicelib.settings import load_school
 from tools.build_site import render_pages
 
@@ -99,7 +99,11 @@ def test_every_offered_choice_is_accepted_and_an_unoffered_one_refused(school_an
     offered = page.offered
     for category in school.categories:
         for sub in offered[f"subcategories-{category.name}"]:
-            assert accepted(school, categories=[category.name], subcategories={category.name: [sub]}), sub
+            # "Other (please specify)" comes with its box, which the form then requires (the server too).
+            answers = {specify_id(category.name): "what it was"} if "(please specify)" in sub else {}
+            assert accepted(
+                school, categories=[category.name], subcategories={category.name: [sub]}, answers=answers
+            ), sub
         assert not accepted(school, categories=[category.name], subcategories={category.name: ["Not offered"]})
         for question in category.questions:
             if question.kind == "choose-all":

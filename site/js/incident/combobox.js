@@ -99,6 +99,8 @@ function element(tag, className, text) {
 export class Combobox {
   constructor(root, options = {}) {
     const { multiple = false, exclude = () => null, onChange = () => {}, nouns = ["result", "results"] } = options;
+    this.chooseOnlyMatchOnBlur = Boolean(options.chooseOnlyMatchOnBlur) && !multiple;
+    this.total = 0;
     this.root = root;
     this.input = root.querySelector(".app-combobox__input");
     this.listbox = root.querySelector(".app-combobox__listbox");
@@ -117,7 +119,15 @@ export class Combobox {
 
     this.input.addEventListener("input", () => this.onInput());
     this.input.addEventListener("keydown", (event) => this.onKeydown(event));
-    this.input.addEventListener("blur", () => this.close());
+    this.input.addEventListener("blur", () => {
+      // Moving on from a name that only one person has chooses them (GOV.UK autocomplete's confirmOnBlur,
+      // but only when there is nothing to confuse them with).
+      if (this.chooseOnlyMatchOnBlur && this.hasUnchosenText() && this.total === 1 && this.options.length === 1) {
+        this.choose(this.options[0]);
+      } else {
+        this.close();
+      }
+    });
     this.input.addEventListener("focus", () => {
       if (this.input.value.trim() && !this.isChosenText()) this.update();
     });
@@ -199,6 +209,7 @@ export class Combobox {
 
   update() {
     const query = this.input.value;
+    this.total = 0;
     if (!query.trim()) {
       this.close();
       this.announce("");
@@ -211,6 +222,7 @@ export class Combobox {
     }
     const { matches, total } = filterPeople(this.index, query, RESULT_LIMIT, this.excluded());
     this.options = matches;
+    this.total = total;
     this.active = -1;
     this.render(total);
   }

@@ -19,7 +19,8 @@ export class ConditionalReveal {
   /** Show or hide each panel to match its box (also after a draft is restored). */
   refresh() {
     for (const [input, target] of this.pairs) {
-      input.setAttribute("aria-expanded", String(input.checked));
+      // aria-expanded is allowed on a checkbox but not on a radio, where aria-controls alone says it.
+      if (input.type === "checkbox") input.setAttribute("aria-expanded", String(input.checked));
       target.hidden = !input.checked;
     }
   }

@@ -40,6 +40,24 @@ function ticked(form, name) {
     .map((control) => control.value);
 }
 
+const text = (form, name) => form.elements.namedItem(name).value.trim();
+
+/** "Safeguarding (Neglect, Self-harm); Behaviour (Defiance)": what the categories now are, sub-categories too. */
+export function categoriesText(categories, subcategories) {
+  const parts = (categories || []).map((name) => {
+    const subs = subcategories?.[name] || [];
+    return subs.length ? `${name} (${subs.join(", ")})` : String(name);
+  });
+  return parts.join("; ") || "none";
+}
+
+const sameList = (a, b) => JSON.stringify([...(a || [])].sort()) === JSON.stringify([...(b || [])].sort());
+
+/** "A", "A and B", "A, B and C". */
+function andList(items) {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
 function tick(form, name, values) {
   const wanted = new Set((values || []).map(String));
   for (const control of inputs(form, name)) control.checked = wanted.has(control.value);
@@ -55,6 +73,8 @@ export class ManageForms {
     this.timeZone = timeZone;
     this.onSaved = onSaved;
     this.built = false;
+    this.closed = false;
+    this.incident = {};
     this.actionKey = newKey();
     this.forms = {
       action: {
@@ -88,7 +108,25 @@ export class ManageForms {
         form: byId("recategorise-form"),
         path: "recategorise",
         section: "details-section",
-        message: (incident) => `Categories changed to ${(incident.categories || []).join(", ") || "none"}. What was first recorded is kept.`,
+        message: (incident) =>
+          `Categories changed to ${categoriesText(incident.categories, incident.subcategories)}. What was first recorded is kept.`,
+        check: (form) => {
+          const { categories, subcategories, reason } = this.forms.recategorise.body(form);
+          const fields = {};
+          if (!categories.length) fields["recategorise-categories"] = "Choose at least one category.";
+          for (const name of categories) {
+            if (!subcategories[name].length) fields[`recategorise-subcategories-${name}`] = `Choose at least one ${name} sub-category.`;
+          }
+          const now = this.incident;
+          const unchanged =
+            sameList(categories, now.categories) &&
+            categories.every((name) => sameList(subcategories[name], now.subcategories?.[name]));
+          if (unchanged && categories.length) {
+            fields["recategorise-categories"] = "Change a category or sub-category first: these are the ones the incident has now.";
+          }
+          if (!reason.trim()) fields["recategorise-reason"] = "Enter why the categories are changing.";
+          return fields;
+        },
         body: (form) => {
           const categories = ticked(form, "recategorise-categories");
           const subcategories = {};
@@ -110,6 +148,7 @@ export class ManageForms {
         section: "details-section",
         message: (incident) =>
           incident.concern_level ? `Concern level changed to ${capitalise(incident.concern_level)}.` : "Concern level saved.",
+        check: (form) => (ticked(form, "concern-level").length ? {} : { "concern-level": "Choose a concern level." }),
         body: (form) => ({
           level: ticked(form, "concern-level")[0] ?? null,
           reason: form.elements.namedItem("concern-reason").value,
@@ -123,7 +162,12 @@ export class ManageForms {
         form: byId("assign-form"),
         path: "assign",
         section: "details-section",
-        message: () => "Assigned to saved. Anyone newly assigned has been alerted.",
+        message: (incident) => {
+          const names = (incident.assigned || []).map((person) => person?.name).filter(Boolean);
+          return names.length
+            ? `Assigned to ${andList(names)}. Anyone newly assigned has been alerted.`
+            : "Nobody is assigned to this incident now.";
+        },
         body: (form) => ({
           assigned_ids: ticked(form, "assign-to"),
           reason: form.elements.namedItem("assign-reason").value,
@@ -137,9 +181,32 @@ export class ManageForms {
         form: byId("status-form"),
         path: "status",
         section: "review-tags",
-        message: (incident) => `Status changed to ${incident.status}.`,
+        message: (incident) =>
+          incident.status === "Closed"
+            ? "Incident closed. The decision and the reason are in the history."
+            : this.wasClosed
+              ? "Incident reopened. The reason is in the history."
+              : `Status changed to ${incident.status}.`,
+        check: (form) => {
+          const { status, decision, reason } = this.forms.status.body(form);
+          const fields = {};
+          if (this.closed) {
+            if (!reason.trim()) fields["status-reason"] = "Enter why the incident is being reopened.";
+            return fields;
+          }
+          if (status === this.incident.status) {
+            fields["status-status"] = `The incident is already ${String(status).toLowerCase()}. To close it, choose Closed.`;
+            return fields;
+          }
+          if (status === "Closed") {
+            if (!decision.trim()) fields["status-decision"] = "Enter the outcome decision: what was decided about this incident.";
+            if (!reason.trim()) fields["status-reason"] = "Enter the reason for closing the incident.";
+          }
+          return fields;
+        },
         body: (form) => {
-          const status = ticked(form, "status-status")[0] ?? null;
+          // A closed incident can only be reopened: its form asks only why.
+          const status = this.closed ? "Active" : (ticked(form, "status-status")[0] ?? null);
           return {
             status,
             // The decision is only asked for (and only sent) when closing.
@@ -158,7 +225,10 @@ export class ManageForms {
         form: byId("agencies-form"),
         path: "agencies",
         section: "details-section",
-        message: () => "Agencies involved saved.",
+        message: (incident) =>
+          incident.agencies?.length
+            ? `Agencies involved: ${incident.agencies.join(", ")}.`
+            : "No agencies are recorded as involved now.",
         body: (form) => ({ agencies: ticked(form, "agencies") }),
         reset: (form, incident) => tick(form, "agencies", incident.agencies),
       },
@@ -248,6 +318,27 @@ export class ManageForms {
     this.statusReveal = new ConditionalReveal(byId("status-form").querySelector('[data-module="status-reveal"]'));
   }
 
+  /**
+   * A closed incident is read-only until it is reopened: every update form but Status is put away, and Status
+   * becomes "Reopen this incident", asking only why (the reopening is recorded in the history like any change).
+   */
+  setClosed(closed) {
+    this.closed = closed;
+    for (const details of document.querySelectorAll("details[data-manage]")) {
+      if (details.dataset.manage !== "status") {
+        details.hidden = closed;
+        if (closed) details.open = false;
+      }
+    }
+    const form = byId("status-form");
+    byId("status-heading").textContent = closed ? "Reopen this incident" : "Status";
+    form.querySelector('[data-module="status-reveal"]').closest(".app-form-group").hidden = closed;
+    byId("status-save").textContent = closed ? "Reopen incident" : "Save status";
+    byId("status-reason-hint").textContent = closed
+      ? "Why the incident is being reopened. This is kept in the history."
+      : "Why the status is changing. A reason is needed to close an incident. This is kept in the history.";
+  }
+
   /** Put every form back to the incident as it now is (first load). */
   resetAll(incident) {
     for (const name of Object.keys(this.forms)) this.reset(name, incident);
@@ -255,6 +346,7 @@ export class ManageForms {
 
   /** Put one form back to the incident as it now is; what was typed in the other forms is left alone. */
   reset(name, incident) {
+    this.incident = incident || {};
     const definition = this.forms[name];
     clearErrors(definition.form);
     definition.reset(definition.form, incident || {});
@@ -263,7 +355,7 @@ export class ManageForms {
   async send(definition) {
     const { form } = definition;
     clearErrors(form);
-    const problems = definition.check?.() || {};
+    const problems = definition.check?.(form) || {};
     if (Object.keys(problems).length) {
       showErrors(form, { fields: problems });
       return;
@@ -271,6 +363,7 @@ export class ManageForms {
     const path = `/incidents/${encodeURIComponent(this.incidentId)}/${definition.path}`;
     const { ok, status, data } = await api("POST", path, definition.body(form));
     if (ok) {
+      this.wasClosed = this.closed;
       const name = Object.keys(this.forms).find((key) => this.forms[key] === definition);
       const incident = data.incident || {};
       this.onSaved(data, { name, section: definition.section, message: definition.message(incident) });

@@ -170,7 +170,8 @@ export class ReviewPage {
     const order = [...this.questions.keys(), ...Object.keys(answers).filter((id) => !this.questions.has(id))];
     for (const id of order) {
       if (!(id in answers) || !hasAnswer(answers[id])) continue;
-      const label = this.questions.get(id)?.label ?? id;
+      // "Other (please specify)" answers (`bullying_other`) are not questions of their own.
+      const label = this.questions.get(id)?.label ?? (id.endsWith("_other") ? "Other (please specify)" : id);
       rows.push(summaryRow(label, answerNode(answers[id]), `incident-answer-${id}`));
     }
 
