@@ -772,3 +772,8 @@ def test_cloudfront_proves_itself_to_the_api_with_the_stacks_origin_secret(templ
     assert api["OriginCustomHeaders"] == [{"HeaderName": "X-Lantern-Origin", "HeaderValue": secret}]
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert variables["LANTERN_ORIGIN_SECRET"] == secret
+
+
+def test_api_answers_are_compressed(template):
+    """CloudFront does not compress the uncached /api/* answers, so API Gateway must."""
+    assert template["Resources"]["RestAPI"]["Properties"]["MinimumCompressionSize"] == 1024
