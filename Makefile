@@ -131,3 +131,4 @@ bench: venv browser-deps ## Print the benchmarks' figures
 	$(PY) bench/follow_up.py
 	$(PY) bench/reports.py
 	$(PY) bench/roster_import.py
+	$(PY) bench/pages.py

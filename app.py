@@ -93,7 +93,7 @@ def enter_code(call):
 
 @routes.route("/auth/logout", methods=("POST",), allow=PUBLIC)
 def logout(call):
-    sessions.end(call.token)
+    sessions.end(call.cookie_token)  # a pending sign-in (code still to come) ends too
     call.set_cookie = session_cookie("", max_age=0)
     return {"message": "You have logged out."}
 
