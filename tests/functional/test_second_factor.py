@@ -137,3 +137,14 @@ def test_a_pending_sign_in_runs_out_after_ten_minutes(school):
     token = second_factor.start_pending(Staff.get(staff.staff_id))
     with pytest.raises(Exception, match="run out"):
         sessions.resume(token, utcnow() + timedelta(minutes=11), stage="enrol")
+
+
+def test_logging_out_ends_a_pending_sign_in(client, school):
+    from chalicelib.models import LoginSession
+
+    staff = make_staff("dsl", password=PASSWORD)
+    api = Api(client)
+    sign_in(api, staff.email)
+    assert LoginSession.count() == 1
+    assert api.post("/auth/logout").status_code == 200
+    assert LoginSession.count() == 0
