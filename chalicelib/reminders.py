@@ -58,8 +58,14 @@ def queue_due(school: SchoolSettings, now: datetime | None = None) -> dict[str, 
     incidents = {i.incident_id: i for i in Incident.batch_get(incident_ids)} if incident_ids else {}
     for reminder in due:
         context = _email(school, reminder, owners.get(reminder.staff_id), incidents.get(reminder.incident_id or ""))
-        outcome = queue_one(reminder, context, now)
+        try:
+            outcome = queue_one(reminder, context, now)
+        except Exception as error:  # noqa: BLE001 - the others go on; this one is tried again next run
+            logger.error("reminder not queued; it will be tried again", extra={"error": type(error).__name__})
+            outcome = "failed"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if outcomes.get("failed"):  # a reminder must never be lost: the checkpoint stays until every one is queued
+        return outcomes
     try:  # never moves back: an overlapping run that started earlier leaves a later checkpoint alone
         JobCheckpoint(job=JOB, done_until=now.isoformat()).save(
             condition=JobCheckpoint.done_until.does_not_exist() | (JobCheckpoint.done_until < now.isoformat())
@@ -92,8 +98,13 @@ def queue_one(reminder: PlannerReminder, context: dict | None, now: datetime) ->
             if context is not None:
                 change_key = f"reminder#{reminder.due_day}#{reminder.due}"
                 transaction.save(outbox.item("planner_reminder", reminder.staff_id, change_key, context, now))
-    except TransactWriteError:
-        return "already queued"  # another run has it
+    except TransactWriteError as error:
+        if any(
+            reason is not None and reason.code == "ConditionalCheckFailed"
+            for reason in error.cancellation_reasons or []
+        ):
+            return "already queued"  # another run has it
+        raise
     return "queued" if context is not None else "not needed"
 
 

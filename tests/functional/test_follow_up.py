@@ -480,3 +480,19 @@ def test_no_digest_at_the_weekend_when_switched_off_or_empty(as_, people, school
     )
     assert digest.send_if_due(school, now=_monday_at("09:00")) == 0  # nothing open: nothing sent
     assert JobCheckpoint.get("digest").day_done == _monday_at("09:00").astimezone(LONDON).date().isoformat()
+
+
+def test_a_reminder_that_could_not_be_queued_is_tried_again_however_long_it_takes(as_, people, school):
+    """DynamoDB refuses the queueing transaction for a while (longer than the job's overlap): the checkpoint
+    waits, and the reminder is sent once DynamoDB answers again."""
+    from pynamodb.transactions import TransactWrite
+
+    due = (utcnow() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    reminders.queue_due(school, now=due - timedelta(minutes=5))
+    assert plan(as_("dsl"), due).status_code == 201
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactWrite, "_commit", lambda self: (_ for _ in ()).throw(ConnectionError("no DynamoDB")))
+        for minutes in range(1, 40, 5):
+            assert reminders.queue_due(school, now=due + timedelta(minutes=minutes)) == {"failed": 1}
+    assert reminders.queue_due(school, now=due + timedelta(minutes=45)) == {"queued": 1}
+    assert len(reminder_emails(people["dsl"])) == 1
