@@ -310,9 +310,21 @@ def problems():
     return BrowserProblems()
 
 
+SCREENSHOTS = ROOT / "build" / "browser-failures"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so its pages can be photographed when it failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 @pytest.fixture
-def open_page(browser, problems):
-    """Open a watched page in a fresh context; every context is closed, then the problems checked, at teardown."""
+def open_page(browser, problems, request):
+    """Open a watched page in a fresh context; every context is closed, then the problems checked, at teardown.
+    When the test failed, a screenshot of each of its pages is kept in build/browser-failures/ first."""
     pages = []
 
     def opener(**options):
@@ -321,7 +333,16 @@ def open_page(browser, problems):
         return page
 
     yield opener
-    for page in pages:
+    failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
+    for number, page in enumerate(pages, start=1):
+        if failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "-", request.node.nodeid)[-150:]
+            try:
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-{number}.png"), full_page=True)
+                print(f"screenshot kept: build/browser-failures/{name}-{number}.png")
+            except Exception as error:  # noqa: BLE001 - a page that cannot be photographed must not hide the failure
+                print(f"no screenshot of page {number}: {type(error).__name__}")
         page.context.close()
     problems.assert_none()
 
