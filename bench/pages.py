@@ -66,6 +66,10 @@ def weigh(page, url: str, path: str) -> dict:
     return weights
 
 
+def verdict_of(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -86,9 +90,9 @@ def main() -> None:
 
         page = new_watched_page(browser, problems, width=1366, height=768, storage_state=state)
         user = minimal_concern(page, lantern.url, uniquely_named_pupil(roster_names()), "No coat again today.")
-        print(
-            f"Minimal concern: {len(user.actions)} actions (target <= {MAX_MINIMAL_CONCERN_ACTIONS}): {user.summary()}"
-        )
+        verdict = verdict_of(len(user.actions) <= MAX_MINIMAL_CONCERN_ACTIONS)
+        print(f"Minimal concern: {len(user.actions)} actions (target <= {MAX_MINIMAL_CONCERN_ACTIONS}: {verdict})")
+        print(f"  {user.summary()}")
         page.context.close()
 
         pupils = len(demo_pupils("themead"))
@@ -105,8 +109,11 @@ def main() -> None:
                 roster = w["roster"] * SCHOOL_PUPILS / pupils
                 add_incident = (w["files"], roster)
         files, roster = add_incident
-        print(f"\nadd-incident: files {files / 1024:.1f} KB (target <= 60)")
-        print(f"add-incident: roster {roster / 1024:.1f} KB at {SCHOOL_PUPILS:,} pupils (from {pupils}; target <= 40)")
+        print(f"\nadd-incident: files {files / 1024:.1f} KB (target <= 60: {verdict_of(files <= 60 * 1024)})")
+        print(
+            f"add-incident: roster {roster / 1024:.1f} KB at {SCHOOL_PUPILS:,} pupils (from {pupils}; "
+            f"target <= 40: {verdict_of(roster <= 40 * 1024)})"
+        )
         browser.close()
 
 
