@@ -77,6 +77,7 @@ def test_behaviour_goes_to_the_dht_and_the_head(teacher, people):
 def test_chosen_assignees_replace_the_defaults(teacher, people):
     body = submission(people, categories=["Behaviour", "Bullying"], assigned_ids=[people["dsl"].staff_id])
     body["subcategories"]["Bullying"] = ["Other (please specify)"]
+    body["answers"]["bullying_other"] = "Hiding his reading book every morning."
     body["answers"]["further_measures"] = "Seating plan changed."
     response = teacher.post("/incidents", body)
     assert response.status_code == 201, response.data
