@@ -20,7 +20,8 @@ def _environment():
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(EMAIL_TEMPLATES),
-        autoescape=False,  # noqa: S701  # nosec B701 - plain-text emails, never HTML: escaping would garble them
+        # Plain-text emails, never HTML: escaping would garble them.
+        autoescape=False,  # noqa: S701  # nosec B701
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
