@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import access, notify, outbox
 from chalicelib.clock import utcnow
+from chalicelib.incidents import review
 from chalicelib.log import logger
 from chalicelib.models import Incident, JobCheckpoint, PlannerReminder, Staff
 from chalicelib.settings import SchoolSettings
@@ -118,8 +119,6 @@ def _email(
     reference = None
     if reminder.incident_id:
         if incident is not None:
-            from chalicelib.incidents import review
-
             if reminder.action_id and review.completion_of(reminder.action_id, review.events(incident.incident_id)):
                 return None
             level = access.incident_access(

@@ -85,7 +85,10 @@ def send_password_link(school: SchoolSettings, staff: Staff, now: datetime | Non
     """Email `staff` a single-use set-password link, built from the school's configured URL."""
     now = now or utcnow()
     token, hashed = sessions.new_token()
-    context = {"link": f"{school.url}/set-password.html#token={token}", "minutes": LINK_LIFETIME.seconds // 60}
+    context = {
+        "link": f"{school.url}/set-password.html#token={token}",
+        "minutes": int(LINK_LIFETIME.total_seconds() // 60),
+    }
     with TransactWrite(connection=Connection()) as transaction:  # the link exists exactly when its email does
         transaction.save(
             PasswordLink(token_hash=hashed, staff_id=staff.staff_id, created_at=now, expires_at=now + LINK_LIFETIME)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
+from chalicelib.log import logger
 from chalicelib.models import SignInThrottle
 
 
@@ -65,7 +66,9 @@ def give_back(key: str) -> None:
 
 
 def clear(key: str) -> None:
+    """Start the count afresh (after the right password). Deleting a count that is not there is no error; if
+    DynamoDB fails here the sign-in still stands, and the old count only runs out with its window."""
     try:
         SignInThrottle(key=key).delete()
     except DeleteError:
-        pass  # nothing to clear
+        logger.warning("a sign-in count was not cleared")
