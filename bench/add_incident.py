@@ -131,7 +131,8 @@ def page_weight_and_typeahead() -> None:
 
         timings = page.evaluate(
             """async () => {
-                const { buildPupilIndex, filterPupils } = await import('/js/incident/combobox.js');
+                const combobox = document.querySelector('link[rel=modulepreload][href*="/js/incident/combobox."]');
+                const { buildPupilIndex, filterPupils } = await import(combobox.href);
                 const first = ['Ama', 'Rory', 'Will', 'Priya', 'Oliver', 'Amelia', 'Noah', 'Isla', 'Leo', 'Freya',
                                'Mohammed', 'Zara'];
                 const last = ['Boateng','Campbell','Cooper','Shah','Evans','Nowak','Begum','Hughes','Clarke','Kaur'];

@@ -45,13 +45,26 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// The build names scripts and styles by their content (js/api.0123456789.js): such a file never changes.
+const FINGERPRINTED = /^(.+)\.[0-9a-f]{10}(\.[a-z]+)$/;
+
 function keep(request, response) {
   // Only whole, successful, same-origin answers: never a redirect, an error page or a partial body.
   if (response.ok && response.status === 200 && response.type === "basic") {
     const copy = response.clone();
-    caches.open(CACHE).then((cache) => cache.put(request, copy));
+    caches.open(CACHE).then((cache) => cache.put(request, copy).then(() => forgetOlderBuilds(cache, request.url)));
   }
   return response;
+}
+
+// Keeping a new build of a file drops the earlier builds of it, so the cache holds one copy of each file.
+async function forgetOlderBuilds(cache, url) {
+  const named = FINGERPRINTED.exec(new URL(url).pathname);
+  if (!named) return;
+  for (const old of await cache.keys()) {
+    const other = FINGERPRINTED.exec(new URL(old.url).pathname);
+    if (other && other[1] === named[1] && other[2] === named[2] && old.url !== url) await cache.delete(old);
+  }
 }
 
 // A page: the network first (so a new version is seen at once), the kept copy if the network is slow or
@@ -83,9 +96,11 @@ async function page(request) {
   }
 }
 
-// Styles, scripts and icons: the kept copy at once, refreshed from the network for next time.
+// Styles, scripts and icons: the kept copy at once; refreshed from the network for next time unless its name
+// says it cannot have changed.
 async function asset(request) {
   const kept = await caches.match(request);
+  if (kept && FINGERPRINTED.test(new URL(request.url).pathname)) return kept;
   const fresh = fetch(request).then((response) => keep(request, response));
   if (kept) {
     fresh.catch(() => undefined);

@@ -1,5 +1,7 @@
-"""Build the static site for one school: render templates/*.html with its settings, copy site/ beside them, and
-write the facts the pages' scripts share with the server (js/roles.js) from the Python that decides them.
+"""Build the static site for one school: render templates/*.html with its settings, copy site/ beside them, write
+the facts the pages' scripts share with the server (js/roles.js) from the Python that decides them, and put a hash
+of each script's and stylesheet's content in its name (js/api.0123456789.js), so a deploy's new code is never
+mixed with a browser's cached old code (infra/deploy/site.py caches such names for a year).
 
 python -m tools.build_site --school themead --out build/site
 """
@@ -7,7 +9,10 @@ python -m tools.build_site --school themead --out build/site
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import posixpath
+import re
 import shutil
 from html import escape
 from pathlib import Path
@@ -102,6 +107,84 @@ def roles_module() -> str:
     )
 
 
+# Folders whose files get the hash in their name. The service worker (/sw.js), the web manifest and the icons it
+# names keep theirs: browsers look for them by name.
+FINGERPRINTED_FOLDERS = ("js", "css")
+# A module's relative import: `from "./api.js"`, `import "./x.js"`, `import("../y.js")`, `export … from "./z.js"`.
+MODULE_SPECIFIER = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])(\.{1,2}/[^"'\s]+?\.js)\2""")
+# A page's reference to an asset: src="/js/…" or href="/css/…".
+ASSET_REFERENCE = re.compile(r"""((?:src|href)=")(/(?:js|css)/[^"?#]+)(")""")
+
+
+def fingerprinted_name(path: str, content: bytes) -> str:
+    """js/api.js → js/api.<first 10 hex digits of the content's SHA-256>.js
+
+    >>> fingerprinted_name("js/api.js", b"")
+    'js/api.e3b0c44298.js'
+    """
+    stem, suffix = posixpath.splitext(path)
+    return f"{stem}.{hashlib.sha256(content).hexdigest()[:10]}{suffix}"
+
+
+def fingerprint_assets(out: Path) -> dict[str, str]:
+    """Rename every script and stylesheet in `out` to its fingerprinted name, rewriting the imports between
+    scripts first (so a script's hash covers its imports' new names: a change in api.js renames every module
+    that imports it, and the pages that load those), then every page's references. Returns {old: new} as
+    site paths ("/js/api.js": "/js/api.0123456789.js")."""
+    renamed: dict[str, str] = {}
+    visiting: set[str] = set()
+
+    def rename(path: str) -> str:
+        if path in renamed:
+            return renamed[path]
+        if path in visiting:
+            raise ValueError(f"{path} imports itself through other modules: break the cycle")
+        visiting.add(path)
+        file = out / path
+        if not file.is_file():
+            raise FileNotFoundError(f"{path} is imported but not built")
+        content = file.read_bytes()
+        if path.endswith(".js"):
+
+            def point_at_new_name(match: re.Match) -> str:
+                specifier = match[3]
+                target = rename(posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier)))
+                return f"{match[1]}{match[2]}{posixpath.dirname(specifier)}/{posixpath.basename(target)}{match[2]}"
+
+            content = MODULE_SPECIFIER.sub(point_at_new_name, content.decode("utf-8")).encode("utf-8")
+        new_path = fingerprinted_name(path, content)
+        (out / new_path).write_bytes(content)
+        file.unlink()
+        visiting.discard(path)
+        renamed[path] = new_path
+        return new_path
+
+    for folder in FINGERPRINTED_FOLDERS:
+        for file in sorted((out / folder).rglob("*")):
+            if file.is_file() and file.suffix in (".js", ".css"):
+                rename(file.relative_to(out).as_posix())
+    names = {f"/{old}": f"/{new}" for old, new in renamed.items()}
+
+    def point_page_at_new_name(match: re.Match) -> str:
+        if match[2] not in names:
+            raise FileNotFoundError(f"a page names {match[2]}, which is not built")
+        return f"{match[1]}{names[match[2]]}{match[3]}"
+
+    for page in out.glob("*.html"):
+        page.write_text(ASSET_REFERENCE.sub(point_page_at_new_name, page.read_text(encoding="utf-8")), encoding="utf-8")
+    return names
+
+
+def built_name(site: Path, path: str) -> str:
+    """The site path an asset was built under: built_name(site, "css/lantern.css") → "/css/lantern.0123456789.css"."""
+    stem, suffix = posixpath.splitext(path)
+    pattern = re.compile(rf"{re.escape(stem)}\.[0-9a-f]{{10}}{re.escape(suffix)}")
+    found = [file for file in site.glob(f"{stem}.*{suffix}") if pattern.fullmatch(file.relative_to(site).as_posix())]
+    if len(found) != 1:
+        raise FileNotFoundError(f"{path} is not built in {site} (found {len(found)})")
+    return "/" + found[0].relative_to(site).as_posix()
+
+
 def build(school: SchoolSettings, out: Path) -> Path:
     """Write the whole site for `school` into `out` (replacing what was there)."""
     if out.exists():
@@ -110,6 +193,7 @@ def build(school: SchoolSettings, out: Path) -> Path:
     for name, html in render_pages(school).items():
         (out / name).write_text(html, encoding="utf-8")
     (out / "js" / "roles.js").write_text(roles_module(), encoding="utf-8")
+    fingerprint_assets(out)
     return out
 
 

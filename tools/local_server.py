@@ -107,11 +107,15 @@ class LanternRequestHandler(ChaliceRequestHandler):
         notice = "<p>Local mode only: every email Lantern sends appears here, newest first. Reload to see new ones.</p>"
         self._send_page(200, "Outbox", notice + table)
 
+    @property
+    def stylesheet(self) -> str:
+        return build_site.built_name(self.site_root, "css/lantern.css")
+
     def _send_page(self, status: int, title: str, content: str) -> None:
         page = (
             '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{title} – Lantern (local)</title><link rel="stylesheet" href="/css/lantern.css"></head>'
+            f'<title>{title} – Lantern (local)</title><link rel="stylesheet" href="{self.stylesheet}"></head>'
             f'<body><main class="app-main" id="main"><h1>{title}</h1>{content}</main></body></html>'
         )
         self._send(status, page.encode("utf-8"), "text/html; charset=utf-8", {"Cache-Control": "no-store"})

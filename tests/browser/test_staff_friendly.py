@@ -200,9 +200,9 @@ def test_record_quality_prompts_suggest_and_never_block(lantern, open_page, teac
 
 
 def test_a_form_waits_for_its_script_and_says_so_if_it_never_comes(lantern, open_page, teacher, problems):
-    problems.allow(r"net::ERR_FAILED|Failed to load", r"add-incident\.js")
+    problems.allow(r"net::ERR_FAILED|Failed to load", r"add-incident\.[0-9a-f]{10}\.js")
     page = open_page(storage_state=teacher)
-    page.route(re.compile(r"/js/add-incident\.js$"), lambda route: route.abort())
+    page.route(re.compile(r"/js/add-incident\.[0-9a-f]{10}\.js$"), lambda route: route.abort())
     page.goto(f"{lantern.url}/add-incident.html")
     expect(page.locator("#page-error")).to_contain_text("did not finish loading")
     expect(page.locator("#page-error")).to_be_focused()

@@ -18,6 +18,7 @@ from botocore.stub import ANY, Stubber
 
 from infra import build
 from infra.deploy import Deployer, DeployError, compare_templates, covers, deploy
+from tools import build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "lantern-castlemeadtrowbridge"
@@ -372,8 +373,13 @@ def test_site_upload_types_caching_and_reruns(moto, target, packaged):
     assert aws.upload_site(packaged.site, "site-bucket") == (len(files), 0, 0)
     page = s3.head_object(Bucket="site-bucket", Key="add-incident.html")
     assert page["ContentType"] == "text/html; charset=utf-8" and page["CacheControl"] == "no-cache"
-    script = s3.head_object(Bucket="site-bucket", Key="js/api.js")
-    assert script["ContentType"] == "text/javascript" and script["CacheControl"] == "no-cache"  # not fingerprinted
+    api_module = build_site.built_name(packaged.site, "js/api.js").lstrip("/")  # js/api.<hash of its content>.js
+    script = s3.head_object(Bucket="site-bucket", Key=api_module)
+    assert (
+        script["ContentType"] == "text/javascript" and script["CacheControl"] == "public, max-age=31536000, immutable"
+    )
+    worker = s3.head_object(Bucket="site-bucket", Key="sw.js")  # browsers look for it by name: always revalidated
+    assert worker["ContentType"] == "text/javascript" and worker["CacheControl"] == "no-cache"
     assert (
         s3.head_object(Bucket="site-bucket", Key="manifest.webmanifest")["ContentType"] == "application/manifest+json"
     )
