@@ -6,17 +6,23 @@ belongs to is stored with a conditional update, so the same code (or an older on
 twice at once. Ten recovery codes, shown once at enrolment, are stored as argon2 hashes and each works once.
 Attempts are counted like passwords (chalicelib/auth/throttle.py). A set-password link never skips this step:
 setting a password signs nobody in.
+
+A passkey (chalicelib/auth/passkeys.py) is the quicker way through the same step, for an account that has added
+one: it is counted, accepted and refused here too (`take_attempt`, `accept`, `refuse`), so a code, a recovery code
+and a passkey each end the step the same way, each in the account's audit trail (`staff#<id>`) and the log.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib import audit
 from chalicelib.auth import passwords, sessions, throttle
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidInputError, LanternError
@@ -83,7 +89,8 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def _take_attempt(staff: Staff, now: datetime) -> None:
+def take_attempt(staff: Staff, now: datetime) -> None:
+    """Count one try at the second step (a code or a passkey), before it is checked."""
     if not throttle.take_slot(f"code#{staff.staff_id}", MAX_CODE_ATTEMPTS, timedelta(minutes=15), now):
         raise InvalidInputError(
             "Too many codes were tried. Wait 15 minutes, then try again.", {"code": "Wait 15 minutes."}
@@ -118,28 +125,41 @@ def _use_recovery_code(staff: Staff, code: str) -> bool:
     return False
 
 
-def complete(token: str, value, now: datetime | None = None) -> Staff:
+def accept(session: LoginSession, staff: Staff, method: str, source: dict | None = None) -> Staff:
+    """The second step is done (`method`: "a code", "a recovery code" or "a passkey"): audited, then the pending
+    sign-in becomes a full session. The one way a sign-in gets past this step."""
+    audit.record(f"staff#{staff.staff_id}", staff.staff_id, f"signed in with {method}", source or {})
+    sessions.upgrade(session)
+    logger.info("second factor accepted", extra={"staff_id": staff.staff_id, "method": method})
+    return staff
+
+
+def refuse(staff: Staff, reason: str, message: str, source: dict | None = None, field: str = "code") -> NoReturn:
+    """A try at the second step that failed: audited and logged (`reason`, never a code), answered with `message`."""
+    audit.record(f"staff#{staff.staff_id}", staff.staff_id, f"second factor refused: {reason}", source or {})
+    logger.info("second factor refused", extra={"staff_id": staff.staff_id, "reason": reason})
+    raise InvalidInputError(message, {field: message})
+
+
+def complete(token: str, value, now: datetime | None = None, source: dict | None = None) -> Staff:
     """Check a code (or a recovery code) for a pending "code" session and make it a full session."""
     now = now or utcnow()
     session, staff = sessions.resume(token, now, stage="code")
     code = _code_text(value)
-    _take_attempt(staff, now)
+    take_attempt(staff, now)
     step = _matching_step(staff.totp_secret, code, now) if code.isdigit() and len(code) == 6 else None
     ok = _use_step(staff, step) if step is not None else (len(code) > 6 and _use_recovery_code(staff, code))
     if not ok:
-        logger.info("second factor refused", extra={"staff_id": staff.staff_id})
-        raise InvalidInputError(WRONG_CODE, {"code": WRONG_CODE})
-    sessions.upgrade(session)
-    logger.info("second factor accepted", extra={"staff_id": staff.staff_id, "recovery": step is None})
-    return staff
+        refuse(staff, "wrong or used code", WRONG_CODE, source)
+    return accept(session, staff, "a code" if step is not None else "a recovery code", source)
 
 
-def enrol(token: str, value, now: datetime | None = None) -> tuple[Staff, list[str]]:
+def enrol(token: str, value, now: datetime | None = None, source: dict | None = None) -> tuple[Staff, list[str]]:
     """Confirm enrolment with a first code: store the secret and ten recovery codes, make the session full."""
     now = now or utcnow()
     session, staff = sessions.resume(token, now, stage="enrol")
     code = _code_text(value)
-    _take_attempt(staff, now)
+    take_attempt(staff, now)
     secret = session.pending_secret
     step = _matching_step(secret, code, now) if secret and code.isdigit() and len(code) == 6 else None
     if step is None:
@@ -164,6 +184,7 @@ def enrol(token: str, value, now: datetime | None = None) -> tuple[Staff, list[s
             )
     except TransactWriteError:
         raise LanternError("Your authenticator app was set up a moment ago. Log in again.", status=409) from None
+    audit.record(f"staff#{staff.staff_id}", staff.staff_id, "set up an authenticator app", source or {}, now)
     logger.info("second factor enrolled", extra={"staff_id": staff.staff_id})
     return staff, codes
 
@@ -174,10 +195,12 @@ def _recovery_code() -> str:
 
 
 def reset(staff: Staff, now: datetime | None = None) -> None:
-    """An admin's reset (a lost phone): the account enrols again at its next sign-in; its sessions end."""
+    """An admin's reset (a lost phone): the account enrols again at its next sign-in, its passkeys are removed
+    too, and its sessions end."""
     staff.update(
         actions=[
             Staff.totp_secret.remove(),
+            Staff.passkeys.remove(),
             Staff.totp_last_step.remove(),
             Staff.recovery_hashes.remove(),
             Staff.second_factor_at.remove(),

@@ -224,6 +224,7 @@ requireUser().then((me) => {
   byId("find-pupil").hidden = !LEADERSHIP.has(role);
   byId("import-roster").hidden = role !== "admin";
   byId("staff-accounts").hidden = role !== "admin";
+  byId("my-passkeys").hidden = role !== "admin" && !LEADERSHIP.has(role);
   byId("my-planner").hidden = role === "admin";
   if (role !== "admin") loadAlerts();
 });

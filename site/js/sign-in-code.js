@@ -1,9 +1,12 @@
 // The second step of logging in, for every role that can read records: a 6-digit code from an authenticator
 // app (or a recovery code), or, the first time, setting the app up (scan a QR code, type a code, save the
 // recovery codes). The password step has already set a cookie for a sign-in that is waiting for this one.
+// An account that has added a passkey is offered it first, with the code still there below it; once the app is
+// set up, the recovery codes' step offers to add a passkey on this device ("Use a passkey next time").
 
 import { api } from "./api.js";
 import { clearErrors, markReady, showErrors, showPageError, whileBusy } from "./forms.js";
+import { createPasskey, deviceName, passkeyProblem, passkeysSupported, usePasskey } from "./passkey.js";
 import { destination, forgetJourney, loginUrl } from "./sign-in.js";
 
 const next = destination();
@@ -14,6 +17,9 @@ const enrolStep = document.getElementById("enrol-step");
 const recoveryStep = document.getElementById("recovery-step");
 const codeForm = document.getElementById("code-form");
 const enrolForm = document.getElementById("enrol-form");
+const passkeyStep = document.getElementById("passkey-step");
+const passkeyButton = document.getElementById("passkey-use");
+const passkeyError = document.getElementById("passkey-error");
 
 const ENDED = "This log in has timed out. Start again with your email and password.";
 
@@ -27,9 +33,15 @@ export function groupInFours(secret) {
   return String(secret || "").replace(/\s+/g, "").replace(/(.{4})(?=.)/g, "$1 ");
 }
 
-function show(section) {
+function show(...sections) {
   loading.hidden = true;
-  for (const part of [codeStep, enrolStep, recoveryStep]) part.hidden = part !== section;
+  for (const part of [passkeyStep, codeStep, enrolStep, recoveryStep]) part.hidden = !sections.includes(part);
+}
+
+/** A message in one of the page's passkey notices (empty: hidden). */
+function say(box, message) {
+  box.textContent = message || "";
+  box.hidden = !message;
 }
 
 function toLogin() {
@@ -92,6 +104,7 @@ function showRecoveryCodes(codes) {
   );
   show(recoveryStep);
   document.getElementById("recovery-heading").focus();
+  if (passkeysSupported()) prepareNewPasskey().then((options) => (recoveryPasskey.hidden = !options));
 }
 
 document.getElementById("recovery-print").addEventListener("click", () => window.print());
@@ -126,11 +139,97 @@ async function startEnrol() {
   return undefined;
 }
 
-function startCode() {
-  show(codeStep);
-  document.getElementById("code").focus();
+// The passkey options (a challenge the server keeps for this sign-in) are fetched before the button is pressed:
+// Safari lets a page ask for a passkey only straight after a tap, not after waiting for the network.
+let passkeyOptions = null;
+
+async function preparePasskey() {
+  passkeyOptions = null;
+  if (!passkeysSupported()) return false;
+  const { ok, data } = await api("POST", "/auth/passkey/options");
+  passkeyOptions = ok && data.options && typeof data.options === "object" ? data.options : null;
+  return Boolean(passkeyOptions);
+}
+
+async function startCode() {
+  const offered = await preparePasskey();
+  if (offered) {
+    show(passkeyStep, codeStep);
+    passkeyButton.focus();
+  } else {
+    show(codeStep);
+    document.getElementById("code").focus();
+  }
   return undefined;
 }
+
+passkeyButton.addEventListener("click", () =>
+  whileBusy(passkeyButton, async () => {
+    say(passkeyError, "");
+    const options = passkeyOptions;
+    if (!options) {
+      say(passkeyError, "Your passkey could not be used. Try it again, or enter the code from your authenticator app instead.");
+      await preparePasskey();
+      return;
+    }
+    let body;
+    try {
+      body = await usePasskey(options);
+    } catch (error) {
+      say(passkeyError, `${passkeyProblem(error, options.rpId)} Try again, or enter the code from your authenticator app below.`);
+      await preparePasskey();
+      return;
+    }
+    const { ok, status, data } = await api("POST", "/auth/passkey", body);
+    if (ok) {
+      forgetJourney();
+      location.replace(next);
+      return;
+    }
+    say(passkeyError, status === 401 && !data.next ? ENDED : data.error);
+    await preparePasskey();
+  }),
+);
+
+// After setting the app up (the session is now signed in): add a passkey on this device for next time.
+const recoveryPasskey = document.getElementById("recovery-passkey");
+const recoveryPasskeyButton = document.getElementById("recovery-passkey-add");
+let creationOptions = null;
+
+async function prepareNewPasskey() {
+  const { ok, data } = await api("POST", "/account/passkeys/options");
+  creationOptions = ok && data.options && typeof data.options === "object" ? data.options : null;
+  return creationOptions;
+}
+
+recoveryPasskeyButton.addEventListener("click", () =>
+  whileBusy(recoveryPasskeyButton, async () => {
+    const error = document.getElementById("recovery-passkey-error");
+    say(error, "");
+    const options = creationOptions || (await prepareNewPasskey());
+    creationOptions = null;
+    if (!options) {
+      say(error, "A passkey could not be added now. You can add one later from Passkeys on your home page.");
+      return;
+    }
+    let body;
+    try {
+      body = await createPasskey(options, deviceName());
+    } catch (problem) {
+      say(error, `${passkeyProblem(problem, options.rp && options.rp.id)} You can try again, or add one later.`);
+      await prepareNewPasskey();
+      return;
+    }
+    const { ok, data } = await api("POST", "/account/passkeys", body);
+    if (!ok) {
+      say(error, data.error);
+      await prepareNewPasskey();
+      return;
+    }
+    recoveryPasskeyButton.hidden = true;
+    say(document.getElementById("recovery-passkey-done"), "Passkey added. Next time, after your password, choose “Use your passkey”.");
+  }),
+);
 
 markReady(codeForm);
 markReady(enrolForm);

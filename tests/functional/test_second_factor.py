@@ -126,7 +126,7 @@ def test_an_admin_resets_a_second_factor_and_disables_an_account_each_audited(cl
     assert disabled.status_code == 200 and disabled.data["staff"]["active"] is False
     assert api.post("/auth/login", {"email": dsl.email, "password": PASSWORD}).status_code == 401
     actions = [e.action for e in AuditEntry.query(f"staff#{dsl.staff_id}") if e.entry != "~head"]
-    assert sorted(actions) == ["disabled the account", "reset the second factor"]
+    assert sorted(actions) == ["disabled the account", "reset the second factor", "set up an authenticator app"]
     assert admin.post("/admin/staff/not-an-id/disable", {}).status_code == 404
     teacher = Api(client, session_cookie_for(make_staff("staff")))
     assert teacher.post(f"/admin/staff/{dsl.staff_id}/disable", {}).status_code == 403
