@@ -30,6 +30,9 @@ MAX_FILES = 10
 FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# A pupil: their id, or a reference from the typeahead's roster (`<answer>.<n>`), which the service resolves to the
+# pupil that answer offered (chalicelib/people.py `pupil_ids`).
+_PUPIL = rf"{_ID}|[0-9a-f]{{32}}\.(?:0|[1-9][0-9]{{0,4}})"
 _KEY = r"[A-Za-z0-9-]{8,64}"
 
 FIELDS = {
@@ -46,7 +49,7 @@ class Planner(NamedTuple):
 
 class Submission(NamedTuple):
     idempotency_key: str
-    pupil_id: str
+    pupil_id: str  # as sent (an id or a roster reference) until the service resolves it to the pupil's id
     linked_pupil_ids: list[str]
     categories: list[str]
     subcategories: dict[str, list[str]]
@@ -74,10 +77,10 @@ class FieldChecker:
     def fail(self, field: str, message: str) -> None:
         self.problems.setdefault(field, message)
 
-    def ids(self, value, field: str, label: str, limit: int) -> list[str]:
+    def ids(self, value, field: str, label: str, limit: int, pattern: str = _ID) -> list[str]:
         if value is None:
             return []
-        if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(_ID, v) for v in value):
+        if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(pattern, v) for v in value):
             self.fail(field, f"Choose {label} from the list.")
             return []
         if len(set(value)) != len(value):
@@ -139,10 +142,10 @@ def parse_submission(data: dict, school: SchoolSettings, now: datetime) -> Submi
         raise InvalidInputError("The form is out of date. Reload the page (what you typed will be kept) and try again.")
 
     pupil_id = data.get("pupil_id")
-    if not isinstance(pupil_id, str) or not re.fullmatch(_ID, pupil_id):
+    if not isinstance(pupil_id, str) or not re.fullmatch(_PUPIL, pupil_id):
         check.fail("pupil", "Choose the student from the list: start typing their first name.")
         pupil_id = ""
-    linked = check.ids(data.get("linked_pupil_ids"), "linked-pupils", "linked students", MAX_LINKED)
+    linked = check.ids(data.get("linked_pupil_ids"), "linked-pupils", "linked students", MAX_LINKED, _PUPIL)
     if pupil_id in linked:
         check.fail("linked-pupils", "The student this incident is about cannot also be a linked student.")
 

@@ -121,7 +121,7 @@ async function loadRoster() {
     const staff = data.staff || [];
     const isHead = (member) => member.title === settings.head_of_school_title;
     const entry = (member) => ({ id: member.id, name: member.name, label: staffLabel(member) });
-    const pupilIndex = buildPupilIndex(data.pupils || []);
+    const pupilIndex = buildPupilIndex(data);
     comboboxes.pupil?.setIndex(pupilIndex);
     comboboxes["linked-pupils"]?.setIndex(pupilIndex);
     comboboxes.alert?.setIndex(buildIndex(staff.filter((member) => !isHead(member)).map(entry)));

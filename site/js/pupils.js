@@ -8,8 +8,12 @@ import { LEADERSHIP, pupilHref, showNoAccess } from "./review/dom.js";
 
 const form = document.getElementById("pupil-search-form");
 
-function open(id) {
-  if (id) location.assign(pupilHref(id));
+// The roster names pupils by reference, not by id: the server says which pupil a reference is.
+async function open(ref) {
+  if (!ref) return;
+  const { ok, status, data } = await api("GET", `/roster/${encodeURIComponent(ref)}`);
+  if (ok) location.assign(pupilHref(data.id));
+  else if (status !== 401) showPageError(data.error);
 }
 
 requireUser().then(async (me) => {
@@ -45,7 +49,7 @@ requireUser().then(async (me) => {
 
   const { ok, status, data } = await api("GET", "/roster");
   if (ok) {
-    search.setIndex(buildPupilIndex(Array.isArray(data.pupils) ? data.pupils : []));
+    search.setIndex(buildPupilIndex(data));
   } else if (status !== 401) {
     showPageError(`The list of pupils could not be loaded. Reload the page to try again. ${data.error}`);
   }

@@ -61,17 +61,25 @@ class Reporter:
         return self._roster
 
     def pupil(self, index: int) -> dict:
-        """A pupil whose name is unique in the roster (so "the name is not on the page" means something)."""
-        pupils = self.roster()["pupils"]
-        names = [pupil["name"] for pupil in pupils]
-        unique = [pupil for pupil in pupils if names.count(pupil["name"]) == 1]
-        return unique[index]
+        """A pupil whose name is unique in the roster (so "the name is not on the page" means something): `ref` as
+        the roster answer names them (what the form sends), and their `id` in the demo school (their page's address).
+        """
+        from tools.demo import demo_pupils
+
+        answer = self.roster()
+        names = [name for name, _group in answer["pupils"]]
+        demo = {f"{p['preferred_name'] or p['first_name']} {p['last_name']}": p for p in demo_pupils("themead")}
+        unique = [(n, name, group) for n, (name, group) in enumerate(answer["pupils"]) if names.count(name) == 1]
+        n, name, group = unique[index]
+        year_group, class_name = answer["groups"][group]
+        ref, pupil_id = f"{answer['roster']}.{n}", demo[name]["pupil_id"]
+        return {"ref": ref, "id": pupil_id, "name": name, "year_group": year_group, "class_name": class_name}
 
     def add(self, pupil: dict, subcategories: dict[str, list[str]], account: str, clock: str = "10:15") -> dict:
         """POST /api/incidents as the form does; the receipt, with the incident's id from the Head's alert email."""
         body = {
             "idempotency_key": str(uuid.uuid4()),
-            "pupil_id": pupil["id"],
+            "pupil_id": pupil["ref"],
             "linked_pupil_ids": [],
             "categories": list(subcategories),
             "subcategories": subcategories,

@@ -11,7 +11,7 @@ import requests
 
 from chalicelib.body_map import body_regions
 from chalicelib.clock import utcnow
-from chalicelib.models import Alert, ChronologyEntry, Incident, PlannerReminder
+from chalicelib.models import Alert, ChronologyEntry, Incident, PlannerReminder, Pupil
 from tests.functional.incident_data import region, safeguarding, submission
 from tests.helpers import Api, sent_emails, session_cookie_for
 
@@ -219,13 +219,17 @@ def test_admins_cannot_add_incidents(client, people):
     assert admin.get("/roster").status_code == 403
 
 
-def test_the_roster_lists_pupils_on_roll_and_staff_without_emails(teacher, people):
+def test_the_roster_lists_pupils_on_roll_without_ids_and_staff_without_emails(teacher, people):
     response = teacher.get("/roster")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    names = [p["name"] for p in response.data["pupils"]]
+    assert set(response.data) == {"roster", "groups", "pupils", "staff"}
+    names = [name for name, _group in response.data["pupils"]]
     assert names == ["Ama Boateng", "Rory Campbell", "Will Cooper"]  # by surname; the leaver is hidden
-    assert set(response.data["pupils"][0]) == {"id", "name", "year_group", "class_name"}
+    assert response.data["groups"] == [["Year 3", "Oak"]]  # each year group and class once
+    assert [group for _name, group in response.data["pupils"]] == [0, 0, 0]
+    pupil_ids = {p.pupil_id for p in people.values() if isinstance(p, Pupil)}
+    assert not any(pupil_id[:8] in json.dumps(response.data) for pupil_id in pupil_ids)  # references, not ids
     staff = {s["name"]: s for s in response.data["staff"]}
     assert staff[people["head"].name]["title"] == "Head of School"
     assert "email" not in json.dumps(response.data["staff"])

@@ -91,3 +91,45 @@ def test_a_planner_reminder_is_due_in_the_schools_time_zone():
     )
     assert submission.planner.due_at == datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
     assert submission.planner.note == "Call home"
+
+
+ANSWER = "0123456789abcdef0123456789abcdef"
+
+
+def test_pupils_may_be_roster_references_and_are_kept_as_sent_for_the_service_to_resolve():
+    linked = [f"{ANSWER}.0", f"{ANSWER}.10"]
+    submission = parse_submission(body(pupil_id=f"{ANSWER}.1999", linked_pupil_ids=linked), SCHOOL, NOW)
+    assert submission.pupil_id == f"{ANSWER}.1999" and submission.linked_pupil_ids == linked
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        f"{ANSWER}.01",  # a position has no leading zero, so one pupil has one reference per answer
+        f"{ANSWER}.",
+        f"{ANSWER}.123456",  # more pupils than any answer holds
+        f"{ANSWER[:31]}.1",
+        f"{ANSWER.upper()}.1",
+        f"{ANSWER}.1 ",
+        f"{ANSWER}.-1",
+        f"{ANSWER}.1.2",
+        "0123abcd",  # no prefix of an id names a pupil
+        "Ama Boateng",
+    ],
+)
+def test_anything_else_is_not_a_pupil(bad):
+    with pytest.raises(InvalidInputError) as error:
+        parse_submission(body(pupil_id=bad), SCHOOL, NOW)
+    assert error.value.fields["pupil"].startswith("Choose the student from the list")
+    with pytest.raises(InvalidInputError) as error:
+        parse_submission(body(linked_pupil_ids=[bad]), SCHOOL, NOW)
+    assert error.value.fields["linked-pupils"] == "Choose linked students from the list."
+
+
+def test_the_same_reference_twice_or_the_pupil_also_linked_is_refused_as_for_ids():
+    with pytest.raises(InvalidInputError) as error:
+        parse_submission(body(pupil_id=f"{ANSWER}.3", linked_pupil_ids=[f"{ANSWER}.3", f"{ANSWER}.4"]), SCHOOL, NOW)
+    assert "cannot also be a linked student" in error.value.fields["linked-pupils"]
+    with pytest.raises(InvalidInputError) as error:
+        parse_submission(body(linked_pupil_ids=[f"{ANSWER}.4", f"{ANSWER}.4"]), SCHOOL, NOW)
+    assert "listed twice" in error.value.fields["linked-pupils"]

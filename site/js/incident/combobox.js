@@ -77,9 +77,22 @@ export function filterPeople(index, query, limit = RESULT_LIMIT, exclude = null)
 /** The same filter under the name the pupil benchmark uses. */
 export const filterPupils = filterPeople;
 
-/** The index of the roster's pupils (`{id, name, year_group, class_name}`), labelled "Name (Year group, Class)". */
-export function buildPupilIndex(pupils) {
-  return buildIndex(pupils.map((pupil) => ({ id: pupil.id, name: pupil.name, label: pupilLabel(pupil) })));
+/**
+ * The index of the roster's pupils, labelled "Name (Year group, Class)". The roster answer sends each pupil as
+ * `[name, group]`, each year group and class once in `groups`, and no ids: a pupil's id here is
+ * `<roster>.<position>`, which the server turns back into the pupil that answer offered.
+ *
+ *   buildPupilIndex({ roster: "9f…", groups: [["Year 3", "Oak"]], pupils: [["Amelia Hart", 0]] })
+ */
+export function buildPupilIndex(answer) {
+  const groups = Array.isArray(answer?.groups) ? answer.groups : [];
+  const pupils = Array.isArray(answer?.pupils) ? answer.pupils : [];
+  return buildIndex(
+    pupils.map(([name, group], position) => {
+      const [year_group, class_name] = groups[group] || [];
+      return { id: `${answer.roster}.${position}`, name, label: pupilLabel({ name, year_group, class_name }) };
+    }),
+  );
 }
 
 function element(tag, className, text) {
