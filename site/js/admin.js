@@ -13,6 +13,29 @@ const result = document.getElementById("roster-result");
 const progress = document.getElementById("roster-progress");
 const bar = document.getElementById("roster-bar");
 const count = document.getElementById("roster-count");
+const problemList = document.getElementById("csv-problems");
+const SHOWN_PROBLEMS = 20;
+
+// A refused file's problems, one to a line under the file's field (the first few; the server says how many more).
+function showProblems(problems) {
+  const shown = problems.slice(0, SHOWN_PROBLEMS);
+  if (problems.length > SHOWN_PROBLEMS) shown.push(`…and ${problems.length - SHOWN_PROBLEMS} more.`);
+  problemList.replaceChildren(
+    ...shown.map((problem) => {
+      const item = document.createElement("li");
+      item.textContent = problem;
+      return item;
+    }),
+  );
+  problemList.hidden = shown.length === 0;
+}
+
+// The part of the page that now says what is happening, below the form: brought on screen (a Chromebook's or a
+// landscape iPad's first screen ends at the Import button) and focused, as the button is busy meanwhile.
+function bringIntoView(section, heading) {
+  heading.focus({ preventScroll: true });
+  section.scrollIntoView({ block: "nearest" });
+}
 
 function summaryText(summary) {
   const parts = [`${summary.added} added`, `${summary.updated} updated`, `${summary.unchanged} unchanged`];
@@ -33,10 +56,13 @@ function showSummary(summary) {
     }),
   );
   result.hidden = false;
+  bringIntoView(result, document.getElementById("roster-result-heading"));
 }
 
 function showProgress(job) {
+  const appearing = progress.hidden;
   progress.hidden = false;
+  if (appearing) bringIntoView(progress, document.getElementById("roster-progress-heading"));
   document.getElementById("roster-plan").textContent = job.summary ? job.summary.summary : "";
   bar.max = Math.max(job.total, 1);
   bar.value = job.done;
@@ -73,6 +99,7 @@ form.addEventListener("submit", (event) => {
   const button = form.querySelector('button[type="submit"]');
   whileBusy(button, async () => {
     clearErrors(form);
+    showProblems([]);
     result.hidden = true;
     progress.hidden = true;
     const file = form.elements.csv.files[0];
@@ -86,10 +113,13 @@ form.addEventListener("submit", (event) => {
       full: form.elements.full.checked,
     });
     if (!ok) {
-      const errors = Array.isArray(data.errors) ? data.errors : [];
-      const more = errors.length > 20 ? ` · and ${errors.length - 20} more` : "";
-      const problems = errors.length ? errors.slice(0, 20).join(" · ") + more : data.error;
-      return showErrors(form, { error: "Nothing was imported.", fields: { csv: problems } });
+      // Said first, where the summary and the field say it: nothing was imported; then each problem by its line.
+      const errors = Array.isArray(data.errors) ? data.errors.map(String) : [];
+      showProblems(errors);
+      const message = errors.length
+        ? "Nothing was imported: the file has problems, listed below it by line."
+        : `Nothing was imported. ${data.error || "No answer from Lantern."}`;
+      return showErrors(form, { error: "Nothing was imported.", fields: { csv: message } });
     }
     if (data.job_id !== undefined) return run(data); // pupils: a job (already done if nothing changes)
     return showSummary(data);

@@ -334,16 +334,19 @@ def open_page(browser, problems, request):
 
     yield opener
     failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
-    for number, page in enumerate(pages, start=1):
-        if failed:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "-", request.node.nodeid)[-150:]
-            try:
-                page.screenshot(path=str(SCREENSHOTS / f"{name}-{number}.png"), full_page=True)
-                print(f"screenshot kept: build/browser-failures/{name}-{number}.png")
-            except Exception as error:  # noqa: BLE001 - a page that cannot be photographed must not hide the failure
-                print(f"no screenshot of page {number}: {type(error).__name__}")
-        page.context.close()
+    contexts = list(dict.fromkeys(page.context for page in pages))
+    # Every page still open in those contexts: the ones opened here and any tab they led to (an emailed link).
+    shown = [tab for context in contexts for tab in context.pages] if failed else []
+    for number, page in enumerate(shown, start=1):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "-", request.node.nodeid)[-150:]
+        try:
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{number}.png"), full_page=True)
+            print(f"screenshot kept: build/browser-failures/{name}-{number}.png")
+        except Exception as error:  # noqa: BLE001 - a page that cannot be photographed must not hide the failure
+            print(f"no screenshot of page {number}: {type(error).__name__}")
+    for context in contexts:
+        context.close()
     problems.assert_none()
 
 
