@@ -93,7 +93,7 @@ deploy-all: venv $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed ## make deplo
 status: venv ## Every school's stack: state, deployed commit, last change, alarms firing (AWS credentials)
 	$(PY) -m infra.deploy status
 
-logs: venv ## SCHOOL's function logs: [FUNCTION=api|outbox|outbox-sweep|reminders|digest] [SINCE=60] [FILTER=ERROR] [FOLLOW=1]
+logs: venv ## SCHOOL's function logs: [FUNCTION=api|outbox|outbox-sweep|reminders|digest|email-feedback] [SINCE=60] [FILTER=ERROR] [FOLLOW=1]
 	$(PY) -m infra.deploy logs --school $(SCHOOL) --function $(or $(FUNCTION),api) --since $(or $(SINCE),60) $(if $(FILTER),--filter '$(FILTER)') $(if $(FOLLOW),--follow)
 
 restore-drill: venv ## Rehearse docs/deploying.md's restores on moto: tables to a point in time, an S3 version, copied back

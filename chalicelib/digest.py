@@ -76,6 +76,8 @@ def build(school: SchoolSettings, now: datetime) -> list[tuple[Staff, dict]]:
             overdue.setdefault(alert.action_id, []).append(alert)
     orphaned = [a for a in work if a.staff_id not in staff]
     parked = outbox.parked()
+    # Directory entries hold no email_problem: the few accounts concerned are read whole, once, for the DSL team.
+    unreachable = sorted(m.name for m in people.accounts(staff) if m.email_problem) if staff else []
 
     digests = []
     for member in staff.values():
@@ -96,7 +98,8 @@ def build(school: SchoolSettings, now: datetime) -> list[tuple[Staff, dict]]:
         dsl_team = member.role in ("dsl", "head")
         left = [_orphan_line(a) for a in orphaned if dsl_team and readable(a.categories)]
         failed = len(parked) if dsl_team else 0
-        if not (incidents or unread or late or left or failed):
+        not_emailed = unreachable if dsl_team else []
+        if not (incidents or unread or late or left or failed or not_emailed):
             continue
         digests.append(
             (
@@ -109,6 +112,7 @@ def build(school: SchoolSettings, now: datetime) -> list[tuple[Staff, dict]]:
                     "overdue": late,
                     "orphaned": left,
                     "parked": failed,
+                    "not_emailed": not_emailed,
                 },
             )
         )

@@ -4,6 +4,7 @@ password; set-password links carry their token only in the URL fragment, which b
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -40,14 +41,18 @@ def send_email(school: SchoolSettings, to: str, template: str, **context) -> Non
     """Send one email now. Only the outbox (chalicelib/outbox.py) and trust IT's own commands call this: a change
     writes its emails to the outbox in its own transaction instead."""
     subject, body = render(template, school=school, **context)
-    aws.ses().send_email(
-        Source=f"Lantern ({school.name}) <{school.sender_email}>",
-        Destination={"ToAddresses": [to]},
-        Message={
+    message = {
+        "Source": f"Lantern ({school.name}) <{school.sender_email}>",
+        "Destination": {"ToAddresses": [to]},
+        "Message": {
             "Subject": {"Data": subject, "Charset": "UTF-8"},
             "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
         },
-    )
+    }
+    # Deployed, the stack's configuration set brings bounces and complaints back (chalicelib/email_feedback.py).
+    if configuration_set := os.environ.get("LANTERN_SES_CONFIGURATION_SET"):
+        message["ConfigurationSetName"] = configuration_set
+    aws.ses().send_email(**message)
     logger.info("email sent", extra={"template": template})
 
 

@@ -88,6 +88,10 @@ def deliver(school: SchoolSettings, entry: OutboxItem, now: datetime | None = No
         logger.info("email not sent: the account is disabled", extra=done)
         return "skipped"
 
+    if recipient.email_problem:  # SES said it bounced for good or was marked as spam: sending again would too
+        _finish(entry, "skipped", now)
+        logger.info("email not sent: the address bounced or complained", extra=done)
+        return "skipped"
     context = notify.plain(entry.context)
     try:
         notify.send_email(school, recipient.email, entry.template, name=recipient.name, **context)

@@ -90,6 +90,16 @@ FUNCTION_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
         "staff/directory": INDEX_ACCESS,
         "outbox": ("dynamodb:PutItem",),
         "outbox/queue": INDEX_ACCESS,
+        "staff": ("dynamodb:BatchGetItem",),  # whole accounts, to list those Lantern cannot email
+    },
+    # SES's bounces and complaints: the accounts with that address (GSI `by-email`), each marked with a conditional
+    # update and audited (a transaction: the entry and its chain head); the admins (GSI `directory`) told by email.
+    "EmailFeedbackRole": {
+        "staff/by-email": INDEX_ACCESS,
+        "staff": ("dynamodb:GetItem", "dynamodb:UpdateItem"),
+        "staff/directory": INDEX_ACCESS,
+        "audit": ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"),
+        "outbox": ("dynamodb:PutItem",),
     },
 }
 

@@ -21,6 +21,15 @@ def reset_second_factor(staff_id: str, admin: Staff, source: dict) -> dict:
     return _act(staff_id, admin, source, "reset the second factor", second_factor.reset)
 
 
+def email_works_again(staff_id: str, admin: Staff, source: dict) -> dict:
+    """SES's bounce or complaint is dealt with: Lantern emails the account again (chalicelib/email_feedback.py)."""
+    from chalicelib import email_feedback
+
+    member = people.account(staff_id)
+    email_feedback.clear(member, admin, source)
+    return {"staff": people.admin_row(people.account(staff_id))}
+
+
 def disable_account(staff_id: str, admin: Staff, source: dict) -> dict:
     """The account can no longer sign in and gets no more email."""
     return _act(staff_id, admin, source, "disabled the account", accounts.disable)

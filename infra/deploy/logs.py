@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from infra.build import say
 from infra.deploy.base import DeployError
 
-FUNCTIONS = ("api", "outbox", "outbox-sweep", "reminders", "digest")
+FUNCTIONS = ("api", "outbox", "outbox-sweep", "reminders", "digest", "email-feedback")
 POLL_SECONDS = 5
 
 

@@ -15,7 +15,7 @@ from infra.deploy.email import SANDBOX_REQUEST
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 # A new account's Lambda concurrency is often 10, shared by every function of every school in the account and
-# region: five functions per school, and a burst of page loads, need more.
+# region: six functions per school, and a burst of page loads, need more.
 CONCURRENCY_WANTED = 100
 CONCURRENCY_QUOTA_CODE = "L-B99A9384"  # Service Quotas: Lambda "Concurrent executions"
 
@@ -187,7 +187,7 @@ def lambda_concurrency(aws) -> Finding:
             "Lambda",
             WARN,
             f"this account runs at most {limit} functions at once in {aws.target.region}, shared by every school "
-            f"here (5 functions each): a busy morning will be throttled. Ask for {CONCURRENCY_WANTED * 10}: `aws "
+            f"here (6 functions each): a busy morning will be throttled. Ask for {CONCURRENCY_WANTED * 10}: `aws "
             f"service-quotas request-service-quota-increase --region {aws.target.region} --service-code lambda "
             f"--quota-code {CONCURRENCY_QUOTA_CODE} --desired-value {CONCURRENCY_WANTED * 10}`",
         )
