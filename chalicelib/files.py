@@ -121,8 +121,10 @@ def _safe_name(name: str) -> str:
     return cleaned[:NAME_MAX]
 
 
-def check_upload(staff_id: str, upload_id: str) -> UploadedFile:
-    """The uploaded object, if it exists, is within the limits and is what it claims to be."""
+def check_upload(staff_id: str, upload_id: str, taken: list[str] | None = None) -> UploadedFile:
+    """The uploaded object, if it exists, is within the limits and is what it claims to be; tagged attached. Its key
+    goes in `taken` when this call moved it from pending (so only such a file is ever `release`d: a file another
+    incident already holds is never put back in the bucket's clean-up)."""
     client = aws.s3()
     key = _key(staff_id, upload_id)
     try:
@@ -140,10 +142,24 @@ def check_upload(staff_id: str, upload_id: str) -> UploadedFile:
     if problem:
         client.delete_object(Bucket=files_bucket(), Key=key)
         raise InvalidInputError(problem, {"files": problem})
+    if taken is not None:
+        tags = client.get_object_tagging(Bucket=files_bucket(), Key=key)["TagSet"]
+        if {"Key": STATE_TAG, "Value": "attached"} not in tags:
+            taken.append(key)
     client.put_object_tagging(
         Bucket=files_bucket(), Key=key, Tagging={"TagSet": [{"Key": STATE_TAG, "Value": "attached"}]}
     )
     return UploadedFile(key=key, name=_safe_name(name), content_type=content_type, size=size)
+
+
+def release(keys: list[str]) -> None:
+    """Tag uploads pending again after the incident that took them (`check_upload`'s `taken`) failed to save: if the
+    person gives up, the bucket's lifecycle rule deletes them (a retry tags them attached again)."""
+    client = aws.s3()
+    for key in keys:
+        client.put_object_tagging(
+            Bucket=files_bucket(), Key=key, Tagging={"TagSet": [{"Key": STATE_TAG, "Value": "pending"}]}
+        )
 
 
 DOWNLOAD_SECONDS = 60

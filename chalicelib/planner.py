@@ -18,7 +18,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidInputError, LanternError
 from chalicelib.incidents import review
 from chalicelib.incidents.form import FieldChecker, read_planner
-from chalicelib.models import Incident, PlannerReminder, Staff
+from chalicelib.models import Incident, PlannerReminder, Staff, refused_by_a_condition
 from chalicelib.settings import SchoolSettings
 
 PROBLEM = "There is a problem with the reminder. Nothing has been saved yet."
@@ -152,7 +152,9 @@ def change(school: SchoolSettings, user: Staff, data: dict, source: dict, now: d
             else:
                 transaction.delete(current, condition=unsent)
                 transaction.save(moved, condition=PlannerReminder.due.does_not_exist())
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if not refused_by_a_condition(error):
+            raise  # DynamoDB did not answer: not the person's doing (the page says try again)
         sent = "This reminder has just been sent, so it cannot be changed. Add a new one."
         raise InvalidInputError(sent, {"planner-date": sent}) from None
     return {"reminder": row(school, moved)}

@@ -21,7 +21,7 @@ from chalicelib import access, notify, outbox
 from chalicelib.clock import utcnow
 from chalicelib.incidents import review
 from chalicelib.log import logger
-from chalicelib.models import Incident, JobCheckpoint, PlannerReminder, Staff
+from chalicelib.models import Incident, JobCheckpoint, PlannerReminder, Staff, refused_by_a_condition
 from chalicelib.settings import SchoolSettings
 
 JOB = "reminders"
@@ -100,10 +100,7 @@ def queue_one(reminder: PlannerReminder, context: dict | None, now: datetime) ->
                 change_key = f"reminder#{reminder.due_day}#{reminder.due}"
                 transaction.save(outbox.item("planner_reminder", reminder.staff_id, change_key, context, now))
     except TransactWriteError as error:
-        if any(
-            reason is not None and reason.code == "ConditionalCheckFailed"
-            for reason in error.cancellation_reasons or []
-        ):
+        if refused_by_a_condition(error):
             return "already queued"  # another run has it
         raise
     return "queued" if context is not None else "not needed"

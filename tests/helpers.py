@@ -153,9 +153,12 @@ def totp_code(email: str, offset: int = 0) -> str:
     return pyotp.TOTP(demo_secret(email)).at(clock.time() + 30 * offset)
 
 
-def inject_dynamodb_fault(patch, fail_at: int | None) -> list[str]:
-    """Count DynamoDB calls (their operations, in order); make call number `fail_at` fail as a dropped connection
-    would. `patch` is a pytest MonkeyPatch whose context ends the injection."""
+def inject_aws_fault(
+    patch, fail_at: int | None, *, lost_answer: bool = False, services: tuple[str, ...] = ("dynamodb", "s3", "ses")
+) -> list[str]:
+    """Count the AWS calls of `services` ("dynamodb:PutItem", in order); make call number `fail_at` fail as a dropped
+    connection would: before it reaches AWS, or with `lost_answer` after AWS did it (the answer lost on the way
+    back, which is what makes a retry dangerous). `patch` is a pytest MonkeyPatch whose context ends it."""
     import botocore.client
     import botocore.exceptions
 
@@ -163,11 +166,17 @@ def inject_dynamodb_fault(patch, fail_at: int | None) -> list[str]:
     real = botocore.client.BaseClient._make_api_call
 
     def make_api_call(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-            if fail_at is not None and len(calls) == fail_at:
-                raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://dynamodb")
-        return real(client, operation, params)
+        service = client.meta.service_model.service_name
+        if service not in services:
+            return real(client, operation, params)
+        calls.append(f"{service}:{operation}")
+        failing = fail_at is not None and len(calls) == fail_at
+        if failing and not lost_answer:
+            raise botocore.exceptions.EndpointConnectionError(endpoint_url=f"http://{service}")
+        answer = real(client, operation, params)
+        if failing:
+            raise botocore.exceptions.ReadTimeoutError(endpoint_url=f"http://{service}")
+        return answer
 
     patch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
     return calls

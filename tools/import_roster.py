@@ -24,7 +24,6 @@ import sys
 from pathlib import Path
 
 from chalicelib import roster_import
-from chalicelib.auth import accounts
 from chalicelib.settings import current_school, load_school
 from tools import local_stack
 
@@ -63,7 +62,7 @@ def run(pupils: Path | None, staff: Path | None, *, full: bool = False, out=None
     school = current_school()
     for path, parsed in checked:
         if parsed.kind == "staff":
-            summary = roster_import.apply_staff(parsed, full=full)
+            summary = roster_import.apply_staff(parsed, full=full, link_from=school)
         else:
             summary = import_pupils(parsed, full=full, out=out)
         for warning in summary.warnings:
@@ -74,8 +73,6 @@ def run(pupils: Path | None, staff: Path | None, *, full: bool = False, out=None
             print(f"{path.name}: nothing was imported from this file.", file=err)
             return 1
         print(f"{path.name}: {summary.text()}", file=out)
-        for member in summary.new_staff:
-            accounts.send_password_link(school, member)
         if summary.new_staff:
             print(f"{path.name}: emailed a set-password link to {len(summary.new_staff)} new staff.", file=out)
     return 0

@@ -32,10 +32,11 @@ def main() -> None:
         )
     local_stack.connect(args.school, to_aws=args.aws)
     try:
-        staff = accounts.create_staff(email=args.email, name=args.name, role=args.role, title=args.title)
+        staff = accounts.create_staff(
+            email=args.email, name=args.name, role=args.role, title=args.title, link_from=current_school()
+        )
     except LanternError as error:
         sys.exit(error.message)
-    accounts.send_password_link(current_school(), staff)
     print(f"Created {staff.role} {staff.email} and emailed their set-password link.")
 
 

@@ -18,7 +18,7 @@ from chalicelib.auth import passwords, second_factor, sessions, throttle
 from chalicelib.clock import no_sooner_than, utcnow
 from chalicelib.errors import InvalidInputError, LanternError
 from chalicelib.log import logger
-from chalicelib.models import PasswordLink, Staff
+from chalicelib.models import PasswordLink, Staff, refused_by_a_condition
 from chalicelib.settings import ROLES, SchoolSettings
 
 LINK_LIFETIME = timedelta(minutes=60)
@@ -62,41 +62,64 @@ def find_by_email(email: str) -> Staff | None:
     return None
 
 
-def create_staff(*, email: str, name: str, role: str, title: str = "", now: datetime | None = None) -> Staff:
-    """Create an account with no password; the person sets one through an emailed link."""
+def create_staff(
+    *,
+    email: str,
+    name: str,
+    role: str,
+    title: str = "",
+    now: datetime | None = None,
+    link_from: SchoolSettings | None = None,
+) -> Staff:
+    """Create an account with no password; the person sets one through an emailed link. With `link_from` (the
+    school), the account and its first set-password link are written in one transaction: an account is never
+    left without the email that lets its owner in, whatever fails."""
     if role not in ROLES:
         raise InvalidInputError(f"Role must be one of {', '.join(ROLES)}.", {"role": "Choose a role."})
     if find_by_email(email) is not None:
         raise AccountExistsError(f"An account with the email {normalise_email(email)} already exists.")
+    now = now or utcnow()
     staff = Staff(
         staff_id=str(uuid.uuid4()),
         email=normalise_email(email),
         name=name.strip(),
         role=role,
         title=title.strip(),
-        created_at=now or utcnow(),
+        created_at=now,
         directory="active",
     )
-    staff.save()
+    if link_from is None:
+        staff.save()
+        return staff
+    with TransactWrite(connection=Connection()) as transaction:
+        hashed = _add_link(transaction, link_from, staff, now)
+        staff.link_hash = hashed
+        transaction.save(staff, condition=Staff.staff_id.does_not_exist())
     return staff
 
 
 def send_password_link(school: SchoolSettings, staff: Staff, now: datetime | None = None) -> None:
     """Email `staff` a single-use set-password link, built from the school's configured URL."""
     now = now or utcnow()
+    with TransactWrite(connection=Connection()) as transaction:  # the link exists exactly when its email does
+        hashed = _add_link(transaction, school, staff, now)
+        # Only the newest link works: this one replaces any sent before.
+        transaction.update(staff, actions=[Staff.link_hash.set(hashed)], condition=Staff.staff_id.exists())
+
+
+def _add_link(transaction: TransactWrite, school: SchoolSettings, staff: Staff, now: datetime) -> str:
+    """A new link and its email, in the caller's transaction; returns the token's hash (the account's link_hash)."""
     token, hashed = sessions.new_token()
     context = {
         "link": f"{school.url}/set-password.html#token={token}",
         "minutes": int(LINK_LIFETIME.total_seconds() // 60),
     }
-    with TransactWrite(connection=Connection()) as transaction:  # the link exists exactly when its email does
-        transaction.save(
-            PasswordLink(token_hash=hashed, staff_id=staff.staff_id, created_at=now, expires_at=now + LINK_LIFETIME)
-        )
-        # Keyed by the token's hash (not the token): the outbox erases the link from the item once sent.
-        transaction.save(outbox.item("set_password", staff.staff_id, f"password-link#{hashed}", context, now))
-        # Only the newest link works: this one replaces any sent before.
-        transaction.update(staff, actions=[Staff.link_hash.set(hashed)], condition=Staff.staff_id.exists())
+    transaction.save(
+        PasswordLink(token_hash=hashed, staff_id=staff.staff_id, created_at=now, expires_at=now + LINK_LIFETIME)
+    )
+    # Keyed by the token's hash (not the token): the outbox erases the link from the item once sent.
+    transaction.save(outbox.item("set_password", staff.staff_id, f"password-link#{hashed}", context, now))
+    return hashed
 
 
 def request_password_link(school: SchoolSettings, email: str, now: datetime | None = None) -> None:
@@ -146,7 +169,9 @@ def set_password(school: SchoolSettings, token: str, password: str, now: datetim
             transaction.save(
                 outbox.item("password_changed", staff.staff_id, f"password-changed#{link.token_hash}", {}, now)
             )
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if not refused_by_a_condition(error):
+            raise  # DynamoDB did not answer: the link still works, and the page says try again
         # Someone used the same link a moment ago: nothing was written.
         raise InvalidInputError(LINK_UNUSABLE, {"token": LINK_UNUSABLE}) from None
     sessions.end_all(staff.staff_id)

@@ -66,16 +66,23 @@ def import_pupils(text: str, *, full: bool = False, today: date | None = None, *
     return apply_pupils(parse_pupils(text, today=today), full=full, **kwargs)
 
 
-def import_staff(text: str, *, full: bool = False, keep_staff_id: str | None = None) -> ImportSummary:
-    return apply_staff(parse_staff(text), full=full, keep_staff_id=keep_staff_id)
+def import_staff(text: str, *, full: bool = False, keep_staff_id: str | None = None, link_from=None) -> ImportSummary:
+    return apply_staff(parse_staff(text), full=full, keep_staff_id=keep_staff_id, link_from=link_from)
 
 
 def import_roster(
-    kind: str, text: str, *, full: bool = False, actor_id: str | None = None, source: dict | None = None
+    kind: str,
+    text: str,
+    *,
+    full: bool = False,
+    actor_id: str | None = None,
+    source: dict | None = None,
+    link_from=None,
 ) -> ImportSummary:
-    """One file, start to finish (`actor_id` is the signed-in admin). The admin page runs pupils as a job instead."""
+    """One file, start to finish (`actor_id` is the signed-in admin; `link_from` the school, whose new staff get
+    their set-password links with their accounts). The admin page runs pupils as a job instead."""
     if kind == "pupils":
         return import_pupils(text, full=full, actor_id=actor_id or IMPORT_ACTOR, source=source)
     if kind == "staff":
-        return import_staff(text, full=full, keep_staff_id=actor_id)
+        return import_staff(text, full=full, keep_staff_id=actor_id, link_from=link_from)
     raise InvalidInputError("Choose whether the file lists pupils or staff.", {"kind": "Choose pupils or staff."})

@@ -11,10 +11,13 @@ from chalicelib.roster_import.parsing import Parsed
 from chalicelib.roster_import.summary import ImportSummary, log
 
 
-def apply_staff(parsed: Parsed, *, full: bool = False, keep_staff_id: str | None = None) -> ImportSummary:
+def apply_staff(
+    parsed: Parsed, *, full: bool = False, keep_staff_id: str | None = None, link_from=None
+) -> ImportSummary:
     """Upsert the staff of a checked file by email; with `full`, active accounts not in the file are deactivated.
 
-    New accounts are created without a password (`summary.new_staff`: the caller emails each a set-password link).
+    New accounts are created without a password (`summary.new_staff`), each with its set-password link and email in
+    the same transaction when `link_from` (the school's settings) is given.
     `keep_staff_id` is the admin running the import: the import is refused if it would deactivate their account or
     take away their admin role. It is refused too if it would leave the school with no active administrator."""
     from chalicelib.auth import accounts, sessions
@@ -91,7 +94,9 @@ def apply_staff(parsed: Parsed, *, full: bool = False, keep_staff_id: str | None
         summary.left += 1
     for row in creates:
         summary.new_staff.append(
-            accounts.create_staff(email=row["email"], name=row["name"], role=row["role"], title=row.get("title", ""))
+            accounts.create_staff(
+                email=row["email"], name=row["name"], role=row["role"], title=row.get("title", ""), link_from=link_from
+            )
         )
         summary.added += 1
     log(summary)
