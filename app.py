@@ -16,7 +16,7 @@ from chalicelib import (
     planner,
     reminders,
 )
-from chalicelib.auth import accounts, admin, second_factor, sessions
+from chalicelib.auth import accounts, admin, passkeys, second_factor, sessions
 from chalicelib.errors import LanternError
 from chalicelib.incidents import changes, review
 from chalicelib.incidents import service as incidents
@@ -30,6 +30,7 @@ routes = Routes(app)
 REPORTERS = frozenset({"staff", "leader", "dsl", "head"})  # everyone but admin adds incidents and gets alerts
 LEADERSHIP = frozenset({"leader", "dsl", "head"})  # chronologies; what each may read is decided in access.py
 ADMIN = frozenset({"admin"})  # staff, pupils and settings
+SECOND_FACTOR = frozenset(second_factor.ROLES_WITH_SECOND_FACTOR)  # add passkeys to their own account
 
 
 @app.middleware("http")
@@ -81,14 +82,48 @@ def start_enrolment(call):
 @routes.route("/auth/enrol", methods=("POST",), allow=PUBLIC)
 def confirm_enrolment(call):
     form = call.body({"code": Text("Code", max_length=32)})
-    staff, codes = second_factor.enrol(call.cookie_token, form["code"])
+    staff, codes = second_factor.enrol(call.cookie_token, form["code"], source=call.source)
     return {"recovery_codes": codes, "user": _user(staff)}
 
 
 @routes.route("/auth/code", methods=("POST",), allow=PUBLIC)
 def enter_code(call):
     form = call.body({"code": Text("Code", max_length=32)})
-    return {"user": _user(second_factor.complete(call.cookie_token, form["code"]))}
+    return {"user": _user(second_factor.complete(call.cookie_token, form["code"], source=call.source))}
+
+
+@routes.route("/auth/passkey/options", methods=("POST",), allow=PUBLIC)
+def passkey_challenge(call):
+    """A pending sign-in's passkey challenge, or {"options": null} when the account has no passkey."""
+    return passkeys.sign_in_options(current_school(), call.cookie_token)
+
+
+@routes.route("/auth/passkey", methods=("POST",), allow=PUBLIC)
+def use_passkey(call):
+    """The second step with a passkey instead of a code: the same full session, audited the same way."""
+    form = call.body(passkeys.SIGN_IN_FIELDS)
+    return {"user": _user(passkeys.sign_in(current_school(), call.cookie_token, form, call.source))}
+
+
+@routes.route("/account/passkeys", allow=SECOND_FACTOR)
+def my_passkeys(call):
+    return passkeys.listing(call.user)
+
+
+@routes.route("/account/passkeys/options", methods=("POST",), allow=SECOND_FACTOR)
+def passkey_registration_challenge(call):
+    return passkeys.registration_options(current_school(), call.token)
+
+
+@routes.route("/account/passkeys", methods=("POST",), allow=SECOND_FACTOR)
+def add_passkey(call):
+    form = call.body(passkeys.REGISTER_FIELDS)
+    return json_response(passkeys.register(current_school(), call.token, form, call.source), 201)
+
+
+@routes.route("/account/passkeys/{passkey_id}/remove", methods=("POST",), allow=SECOND_FACTOR)
+def remove_passkey(call, passkey_id):
+    return passkeys.remove(call.user, passkey_id, call.source)
 
 
 @routes.route("/auth/logout", methods=("POST",), allow=PUBLIC)
@@ -117,8 +152,18 @@ def set_password(call):
 
 @routes.route("/roster", allow=REPORTERS)
 def roster(call):
-    """The Student, Linked Student/s, Alert and Assign to lists, fetched once per form."""
-    return {"pupils": people.roster(), "staff": [people.public_entry(m) for m in people.alertable(people.directory())]}
+    """The Student, Linked Student/s, Alert and Assign to lists, fetched once per form (pupils by reference, no ids)."""
+    staff = [people.public_entry(m) for m in people.alertable(people.directory())]
+    return {**people.roster_answer(), "staff": staff}
+
+
+@routes.route("/roster/{ref}", allow=LEADERSHIP)
+def roster_pupil(call, ref):
+    """Find a pupil: the id of the pupil a roster reference names, for the address of their chronology."""
+    pupil_id = people.pupil_ids([ref])[ref]
+    if pupil_id is None:
+        raise LanternError("This pupil could not be found. Reload the page and search again.", status=404)
+    return {"id": pupil_id}
 
 
 @routes.route("/uploads", methods=("POST",), allow=REPORTERS)
@@ -281,6 +326,12 @@ def disable_account(call, staff_id):
     return admin.disable_account(staff_id, call.user, call.source)
 
 
+@routes.route("/admin/staff/{staff_id}/email-works", methods=("POST",), allow=ADMIN)
+def email_works_again(call, staff_id):
+    """After a bounce or complaint has been dealt with: Lantern emails the account again (audited)."""
+    return admin.email_works_again(staff_id, call.user, call.source)
+
+
 @routes.route("/admin/roster", methods=("POST",), allow=ADMIN)
 def import_roster(call):
     """Import one roster CSV from the admin page: {"kind": "pupils"|"staff", "csv": "...", "full": bool}.
@@ -299,11 +350,13 @@ def import_roster(call):
             return json_response(job["summary"], 400)
         return json_response(job, 202 if job["state"] == "running" else 200)
     summary = roster_import.import_roster(
-        upload.kind, upload.csv, full=upload.full, actor_id=call.user.staff_id, source=call.source
+        upload.kind,
+        upload.csv,
+        full=upload.full,
+        actor_id=call.user.staff_id,
+        source=call.source,
+        link_from=current_school(),  # each new account with its set-password email, in one transaction
     )
-    school = current_school()
-    for member in summary.new_staff:
-        accounts.send_password_link(school, member)
     return json_response(summary.as_dict(), 400 if summary.errors else 200)
 
 
@@ -333,6 +386,18 @@ OUTBOX_STREAM = "arn:aws:dynamodb:eu-west-2:000000000000:table/lantern-outbox/st
 def send_outbox(event):
     """Send each email as soon as its outbox item is written (the DynamoDB stream of the outbox table)."""
     return outbox.handle_stream(current_school(), event.to_dict())
+
+
+# The topic's ARN is a placeholder here too: infra/stack.yaml subscribes the function to the stack's own topic.
+EMAIL_FEEDBACK_TOPIC = "arn:aws:sns:eu-west-2:000000000000:lantern-email-feedback"
+
+
+@app.on_sns_message(topic=EMAIL_FEEDBACK_TOPIC, name="email_feedback")
+def email_feedback(event):
+    """SES's bounces and complaints (the configuration set's SNS topic): stop emailing the address, tell admins."""
+    from chalicelib import email_feedback as feedback
+
+    feedback.handle(current_school(), event.message)
 
 
 @app.schedule("rate(1 minute)", name="queue_due_reminders")

@@ -35,6 +35,7 @@ PAGES = [
     ("/reports.html", True),
     ("/staff.html", True),
     ("/admin.html", True),
+    ("/passkeys.html", True),
 ]
 SCHOOL_PUPILS = 2000
 

@@ -81,7 +81,7 @@ def add_incident(
     )
 
     now = now or utcnow()
-    submission = parse_submission(body, school, now)  # every 400 before anything is written
+    submission = resolve_pupils(parse_submission(body, school, now))  # every 400 before anything is written
     create, config = _idempotent_create()
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
@@ -101,6 +101,34 @@ def add_incident(
             raise StillAddingError() from None
     except IdempotencyValidationError:
         raise DifferentResubmissionError() from None
+
+
+UNKNOWN_PUPIL = "Lantern cannot find this student. Clear the box and choose the student from the list again."
+UNKNOWN_LINKED = "Lantern cannot find a linked student. Remove them and choose them from the list again."
+
+
+def resolve_pupils(submission: Submission) -> Submission:
+    """The submission with each pupil reference replaced by the id of the pupil it names (chalicelib/people.py).
+
+    A reference names exactly the pupil its roster answer offered, so a roster changed since the page loaded (a
+    pupil added, one who left) never makes it name another child; one who has left since is refused by the
+    transaction's on-roll check. A reference that names nobody is refused here, on its field, and so is the same
+    pupil twice (two references from the page's answer and a restored draft's can name one child)."""
+    ids = people.pupil_ids([submission.pupil_id, *submission.linked_pupil_ids])
+    pupil_id = ids[submission.pupil_id]
+    linked = [ids[ref] for ref in submission.linked_pupil_ids]
+    problems = {}
+    if pupil_id is None:
+        problems["pupil"] = UNKNOWN_PUPIL
+    if None in linked:
+        problems["linked-pupils"] = UNKNOWN_LINKED
+    elif len(set(linked)) != len(linked):
+        problems["linked-pupils"] = "Linked students are listed twice."
+    elif pupil_id in linked:
+        problems["linked-pupils"] = "The student this incident is about cannot also be a linked student."
+    if problems:
+        raise InvalidInputError("There is a problem with the incident. Nothing has been saved yet.", problems)
+    return submission._replace(pupil_id=pupil_id, linked_pupil_ids=linked)
 
 
 @cache
@@ -128,9 +156,28 @@ def _create(
 ) -> dict:
     staff = people.directory()
     recipients = _recipients(school, staff, reporter, submission)
-    attached = [files.check_upload(reporter.staff_id, upload_id) for upload_id in submission.upload_ids]
-
     incident_id = incident_id_for(reporter.staff_id, submission.idempotency_key)
+    taken: list[str] = []  # the uploads this try moved from pending to attached
+    try:
+        attached = [files.check_upload(reporter.staff_id, upload_id, taken) for upload_id in submission.upload_ids]
+        return _save(school, reporter, submission, now, source, staff, recipients, attached, incident_id)
+    except Exception:
+        _release_unless_saved(incident_id, taken)
+        raise
+
+
+def _save(
+    school: SchoolSettings,
+    reporter: Staff,
+    submission: Submission,
+    now: datetime,
+    source: dict,
+    staff: dict[str, Staff],
+    recipients: dict[str, str],
+    attached: list,
+    incident_id: str,
+) -> dict:
+    """The incident, its chronology entries, alerts, emails, pattern alerts, audit and reminder: one transaction."""
     reference = f"LAN-{incident_id[:8].upper()}"
     assigned_ids = [staff_id for staff_id, reason in recipients.items() if reason == "assigned"]
     # The pupils as they are now: their year group, class and flags go with the incident into reports, and the
@@ -254,6 +301,27 @@ def _create(
     counts = {"recipients": len(recipients), "pattern_alerts": len(rules)}
     logger.info("incident added", extra={"incident_id": incident_id, **counts})
     return receipt(incident, staff)
+
+
+def _release_unless_saved(incident_id: str, taken: list[str]) -> None:
+    """The files were tagged attached before the transaction (so a saved incident never loses one to the bucket's
+    clean-up); it failed. Unless it was saved after all (only its answer lost), tag them pending again, so files
+    of an incident never saved do not stay for ever. When even that cannot be told, they stay: a record's file is
+    never put at risk."""
+    if not taken:
+        return
+    try:
+        Incident.get(incident_id, consistent_read=True)
+        return  # saved: the files are its
+    except Incident.DoesNotExist:
+        pass
+    except Exception:  # noqa: BLE001 - unknown: keep the files
+        logger.warning("files of a failed incident kept attached: could not tell whether it was saved")
+        return
+    try:
+        files.release(taken)
+    except Exception:  # noqa: BLE001 - the incident's own error is the one to report
+        logger.warning("files of a failed incident could not be tagged pending again")
 
 
 def receipt(incident: Incident, staff: dict[str, Staff]) -> dict:

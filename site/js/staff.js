@@ -17,7 +17,7 @@ const ACTIONS = {
   reset: {
     label: "Reset phone set-up",
     path: (id) => `/admin/staff/${encodeURIComponent(id)}/reset-second-factor`,
-    question: (name) => `Reset ${name}’s phone set-up? They will scan a new QR code when they next log in, and their recovery codes stop working.`,
+    question: (name) => `Reset ${name}’s phone set-up? They will scan a new QR code when they next log in, and their recovery codes and passkeys stop working.`,
     confirm: "Yes, reset it",
     done: (name) => `${name}’s phone set-up has been reset. They will set it up again when they next log in.`,
   },
@@ -27,6 +27,13 @@ const ACTIONS = {
     question: (name) => `Disable ${name}’s account? They are logged out everywhere at once and can no longer log in. Their records are kept.`,
     confirm: "Yes, disable it",
     done: (name) => `${name}’s account has been disabled and they have been logged out.`,
+  },
+  email: {
+    label: "Emails work again",
+    path: (id) => `/admin/staff/${encodeURIComponent(id)}/email-works`,
+    question: (name) => `Has ${name}’s email been fixed? Lantern will email them again; if it bounces again, you will be told.`,
+    confirm: "Yes, email them again",
+    done: (name) => `Lantern will email ${name} again.`,
   },
 };
 
@@ -89,6 +96,7 @@ function drawActions(member, cell) {
   const buttons = [];
   if (member.second_factor) buttons.push(actionButton(member, "reset", cell));
   if (member.active) buttons.push(actionButton(member, "disable", cell));
+  if (member.email_problem) buttons.push(actionButton(member, "email", cell));
   cell.replaceChildren(buttons.length ? element("div", "app-button-group", "", ...buttons) : "");
 }
 
@@ -100,6 +108,10 @@ function staffRow(member) {
   const roleCell = element("td", "app-table__cell", member.title ? `${role} · ${member.title}` : role);
   const phone = element("td", "app-table__cell", phoneText(member));
   const account = element("td", "app-table__cell", member.active ? "Active" : "Disabled");
+  if (member.email_problem) {
+    // SES said the address bounced or its owner marked Lantern as spam: they get no email until it is fixed.
+    account.append(element("strong", "app-tag app-tag--overdue app-staff-table__email-problem", `Email ${member.email_problem}: not emailed`));
+  }
   const actions = element("td", "app-table__cell app-staff-table__actions");
   drawActions(member, actions);
   row.append(who, roleCell, phone, account, actions);

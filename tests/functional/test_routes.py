@@ -60,7 +60,13 @@ def callers(client, school):
 
 # The second step of signing in answers only a pending sign-in (password done, code to come): tests/functional/
 # test_second_factor.py walks every other route with one and gets 401 each time.
-SECOND_STEP = {("/auth/enrol", "GET"), ("/auth/enrol", "POST"), ("/auth/code", "POST")}
+SECOND_STEP = {
+    ("/auth/enrol", "GET"),
+    ("/auth/enrol", "POST"),
+    ("/auth/code", "POST"),
+    ("/auth/passkey/options", "POST"),
+    ("/auth/passkey", "POST"),
+}
 
 
 @pytest.mark.parametrize(("path", "method"), ALL_ROUTES)
@@ -92,6 +98,8 @@ def test_only_health_and_the_sign_in_steps_are_public():
         ("/auth/forgot", "POST"),
         ("/auth/login", "POST"),
         ("/auth/logout", "POST"),
+        ("/auth/passkey", "POST"),
+        ("/auth/passkey/options", "POST"),
         ("/auth/set-password", "POST"),
         ("/health", "GET"),
     ]

@@ -4,11 +4,14 @@ policy of the role that function runs under in the packaged template:
 
 - the API (every route shares APIHandlerRole): set password, sign in, add an incident with a file and a planner
   reminder, review, download, act with a follow-up date, My planner (add, move, delete), open work, mark an
-  action done, change status, chronology (page and PDF), reports and their CSV export, alerts, sign out;
+  action done, change status, chronology (page and PDF), reports and their CSV export, alerts, sign out, add a
+  passkey, the second step with a passkey and with a code, remove the passkey;
 - the outbox's stream handler (SendOutboxRole), fed from the outbox table's stream as Lambda's event source
   mapping feeds it (the stream reads are authorised as that role too);
 - the scheduled functions: the sweep (SweepOutboxRole), the reminder job (QueueDueRemindersRole) and the daily
-  digest (SendDailyDigestRole), each called at a moment when it has work, and once through app.py as scheduled.
+  digest (SendDailyDigestRole), each called at a moment when it has work, and once through app.py as scheduled;
+- SES's bounce feedback through app.py's email_feedback (EmailFeedbackRole), as SNS delivers it; emails are sent
+  with the stack's configuration set, which SendEmail is authorised on too.
 
 The tables are created from the template too, so the app's queries run against the template's keys and indexes.
 
@@ -34,13 +37,15 @@ from tests.infra.test_deploy import create_tables
 ACCOUNT, REGION, SCHOOL = "123456789012", "eu-west-2", "themead"
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
-API, SENDER, SWEEP, REMINDERS, DIGEST = (
+API, SENDER, SWEEP, REMINDERS, DIGEST, FEEDBACK = (
     "APIHandlerRole",
     "SendOutboxRole",
     "SweepOutboxRole",
     "QueueDueRemindersRole",
     "SendDailyDigestRole",
+    "EmailFeedbackRole",
 )
+CONFIGURATION_SET = f"lantern-{SCHOOL}"
 
 
 @dataclass
@@ -58,6 +63,7 @@ def resolve(value, stack: Stack) -> str:
         "AWS::Region": REGION,
         "AWS::AccountId": ACCOUNT,
         "SenderDomain": f"{SCHOOL}.example.org",
+        "EmailConfigurationSet": CONFIGURATION_SET,
     }
 
     def arn_of(logical: str) -> str:
@@ -128,7 +134,11 @@ def authorisations(call: Call, iterators: dict[str, str]) -> list[tuple[str, str
         return [(f"s3:{action}", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
     if service == "ses":
         domain = re.search(r"@([^>\s]+)", params["Source"]).group(1)
-        return [(f"ses:{operation}", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}")]
+        needed = [(f"ses:{operation}", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}")]
+        if "ConfigurationSetName" in params:
+            arn = f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{params['ConfigurationSetName']}"
+            needed.append((f"ses:{operation}", arn))
+        return needed
     return [(f"{service}:{operation}", "?")]
 
 
@@ -219,6 +229,8 @@ def deployed_like(local_aws, monkeypatch, template):
     bucket = os.environ["LANTERN_FILES_BUCKET"]
     boto3.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     boto3.client("ses").verify_domain_identity(Domain=f"{SCHOOL}.example.org")
+    boto3.client("ses").create_configuration_set(ConfigurationSet={"Name": CONFIGURATION_SET})
+    monkeypatch.setenv("LANTERN_SES_CONFIGURATION_SET", CONFIGURATION_SET)  # as the stack sets it
     outbox = boto3.client("dynamodb").describe_table(TableName=f"lantern-{SCHOOL}-outbox")["Table"]
     return Stack(bucket=bucket, streams={"OutboxTable": outbox["LatestStreamArn"]})
 
@@ -346,6 +358,35 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
         assert dsl.post("/alerts/read", {"incident_id": incident_id}).status_code == 200
         assert teacher.post("/auth/logout").status_code == 200
 
+        # The second step: the DSL adds a passkey, then signs in with the password and the passkey, and once more
+        # with the password and a code; then removes the passkey (chalicelib/auth/passkeys.py, second_factor.py).
+        import pyotp
+
+        from tests.functional.test_passkeys import SoftAuthenticator
+
+        with recorder.running_as(None):
+            from chalicelib.auth import passwords
+            from chalicelib.models import Staff
+
+            secret = pyotp.random_base32()
+            people["dsl"].update(
+                actions=[Staff.password_hash.set(passwords.hash_password(password)), Staff.totp_secret.set(secret)]
+            )
+        phone = SoftAuthenticator()
+        creation = dsl.post("/account/passkeys/options").data["options"]
+        assert dsl.post("/account/passkeys", phone.create(creation)).status_code == 201
+        for second_step in ("passkey", "code"):
+            pending = Api(client)
+            signed_in = pending.post("/auth/login", {"email": people["dsl"].email, "password": password})
+            pending.cookie = signed_in.headers["set-cookie"].split(";")[0]
+            if second_step == "passkey":
+                request = pending.post("/auth/passkey/options").data["options"]
+                assert pending.post("/auth/passkey", phone.get(request)).status_code == 200
+            else:
+                assert pending.post("/auth/code", {"code": pyotp.TOTP(secret).now()}).status_code == 200
+        passkey_id = dsl.get("/account/passkeys").data["passkeys"][0]["id"]
+        assert dsl.post(f"/account/passkeys/{passkey_id}/remove", {}).status_code == 200
+
         # The admin page's roster import: pupils as a job (planned, then stepped), a staff file at once. The roster
         # index exists from the first import (here: the pupils above were seeded, so it is built as trust IT's
         # `make import REBUILD_INDEX=1` would, with the operator's rights).
@@ -367,6 +408,19 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
         staff_csv = "Email,Name,Role,Job Title\nnew.teacher@themead.example.org,New Teacher,staff,Class Teacher\n"
         assert admin.post("/admin/roster", {"kind": "staff", "csv": staff_csv}).status_code == 200
 
+        # SES says an email bounced for good: the account is marked and the admins told (email_feedback, as SNS
+        # delivers it); the admin page lists it and the admin says emails work again.
+        bounced = (
+            '{"eventType": "Bounce", "bounce": {"bounceType": "Permanent", "bouncedRecipients": '
+            f'[{{"emailAddress": "{people["ta"].email}"}}]}}}}'
+        )
+        notification = {"Records": [{"Sns": {"Message": bounced, "Subject": None, "MessageAttributes": {}}}]}
+        with recorder.running_as(FEEDBACK):
+            client.lambda_.invoke("email_feedback", notification)
+        assert admin.get("/admin/staff").status_code == 200
+        works = admin.post(f"/admin/staff/{people['ta'].staff_id}/email-works", {})
+        assert works.status_code == 200, works.data
+
         # Each scheduled function once more, as its schedule starts it (through app.py, now).
         scheduled = client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
@@ -381,7 +435,7 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
     # The browser's presigned POST is authorised as the role that signed it: PutObject, with the tagging field.
     upload = f"arn:aws:s3:::{stack.bucket}/uploads/{people['teacher'].staff_id}/{start.data['upload_id']}"
     needed[API] |= {("s3:PutObject", upload), ("s3:PutObjectTagging", upload)}
-    assert set(needed) == {API, SENDER, SWEEP, REMINDERS, DIGEST}
+    assert set(needed) == {API, SENDER, SWEEP, REMINDERS, DIGEST, FEEDBACK}
     resources = template["Resources"]
     refused = sorted(
         (role, action, resource)
@@ -401,6 +455,7 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
         SWEEP: {"dynamodb:Query", "dynamodb:UpdateItem", "ses:SendEmail"},
         REMINDERS: {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"},
         DIGEST: {"dynamodb:Query", "dynamodb:PutItem"},
+        FEEDBACK: {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
     }.items():
         assert expected <= actions[role], role
     assert {"s3:GetObject"} <= actions[API]
@@ -436,3 +491,8 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
     assert not may(DIGEST, "ses:SendEmail", sender_identity)
     assert not may(DIGEST, "dynamodb:GetItem", table("incidents"))  # the digest reads only what the index holds
     assert not may(DIGEST, "dynamodb:Query", table("alerts"))
+    assert not may(FEEDBACK, "ses:SendEmail", sender_identity)  # it tells the admins through the outbox
+    assert not may(FEEDBACK, "dynamodb:DeleteItem", table("staff"))
+    assert not may(FEEDBACK, "dynamodb:GetItem", table("incidents"))
+    configuration_set = f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{CONFIGURATION_SET}"
+    assert may(SENDER, "ses:SendEmail", configuration_set) and not may(API, "ses:SendEmail", configuration_set)
