@@ -42,6 +42,7 @@ print(' '.join(
 
 TIMED_IMPORT = """
 import json, time
+import chalicelib  # as in Lambda, before botocore: its __init__ keeps botocore from loading pyOpenSSL (in neither)
 import botocore.session
 created = []
 original = botocore.session.Session.create_client

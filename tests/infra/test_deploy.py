@@ -630,7 +630,7 @@ def test_plan_works_without_credentials(tmp_path):
     assert "no AWS call is made" in out
     assert "Lantern's checks: 0 problem(s)" in out and "cfn-lint: 0 finding(s)" in out
     assert "lantern-castlemeadtrowbridge-incident-events; PITR; deletion protection; KMS (school key)" in out
-    assert out.rstrip().splitlines()[-1].startswith("Plan OK: 55 resources")
+    assert out.rstrip().splitlines()[-1].startswith("Plan OK: 62 resources")
 
 
 def test_deploy_without_credentials_stops_with_a_clear_message(tmp_path, target, packaged, monkeypatch):

@@ -96,6 +96,7 @@ EVENT_FUNCTIONS = {
     "SweepOutbox": ("outbox-sweep", "rate(2 minutes)"),
     "QueueDueReminders": ("reminders", "rate(1 minute)"),
     "SendDailyDigest": ("digest", "rate(5 minutes)"),
+    "EmailFeedback": ("email-feedback", None),  # SES's bounces and complaints, through the stack's SNS topic
 }
 QUERY = {"dynamodb:Query"}
 # What each event function's role may do in DynamoDB, written out: (table, index or None) → actions.
@@ -124,9 +125,24 @@ EVENT_ROLE_TABLES = {
         ("StaffTable", "directory"): QUERY,
         ("OutboxTable", None): {"dynamodb:PutItem"},
         ("OutboxTable", "queue"): QUERY,
+        ("StaffTable", None): {"dynamodb:BatchGetItem"},  # whole accounts: who Lantern cannot email
+    },
+    "EmailFeedbackRole": {  # the accounts with a bounced address, marked and audited; the admins told by email
+        ("StaffTable", "by-email"): QUERY,
+        ("StaffTable", None): {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+        ("StaffTable", "directory"): QUERY,
+        ("AuditTable", None): {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"},
+        ("OutboxTable", None): {"dynamodb:PutItem"},
     },
 }
-SES_RESOURCE = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderDomain}"}
+SES_RESOURCES = [
+    {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderDomain}"},
+    # sending with the stack's configuration set (bounces and complaints come back) is authorised on it too
+    {
+        "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/"
+        "${EmailConfigurationSet}"
+    },
+]
 
 
 def resources(template, kind):
@@ -154,6 +170,8 @@ def test_the_template_is_sam_with_every_part_of_the_stack(template):
         "AWS::Logs::MetricFilter",
         "AWS::S3::Bucket",
         "AWS::S3::BucketPolicy",
+        "AWS::SES::ConfigurationSet",
+        "AWS::SES::ConfigurationSetEventDestination",
         "AWS::SES::EmailIdentity",
         "AWS::SNS::Subscription",
         "AWS::SNS::Topic",
@@ -161,7 +179,7 @@ def test_the_template_is_sam_with_every_part_of_the_stack(template):
         "AWS::Serverless::Api",
         "AWS::Serverless::Function",
     ]
-    assert len(template["Resources"]) == 55
+    assert len(template["Resources"]) == 62
 
 
 def test_every_table_the_app_uses_with_its_keys_indexes_and_ttl(template):
@@ -391,6 +409,7 @@ def test_one_role_per_function_with_its_log_group_and_encrypted_environment(temp
 def test_each_event_function_runs_with_its_own_name_role_and_environment(template, packaged):
     handlers = {"SendOutbox": "send_outbox", "SweepOutbox": "sweep_outbox"}
     handlers |= {"QueueDueReminders": "queue_due_reminders", "SendDailyDigest": "send_daily_digest"}
+    handlers |= {"EmailFeedback": "email_feedback"}
     for name, (suffix, _) in EVENT_FUNCTIONS.items():
         function = template["Resources"][name]
         p = function["Properties"]
@@ -401,6 +420,7 @@ def test_each_event_function_runs_with_its_own_name_role_and_environment(templat
         assert p["Environment"]["Variables"] == {
             "LANTERN_SETTINGS": "chalicelib/school.toml",
             "LANTERN_TABLE_PREFIX": {"Fn::Sub": "lantern-${School}-"},
+            "LANTERN_SES_CONFIGURATION_SET": {"Ref": "EmailConfigurationSet"},
             "POWERTOOLS_SERVICE_NAME": "lantern",
         }  # no bucket: none of them touches files
         assert 128 < p["MemorySize"] <= 512 and 0 < p["Timeout"] <= 120
@@ -488,7 +508,7 @@ def test_each_event_role_is_least_privilege(template):
             ({"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, [KEY_ARN]),
         ]
         if role_name in ("SendOutboxRole", "SweepOutboxRole"):  # only the senders send
-            expected_others.append(({"ses:SendEmail"}, [SES_RESOURCE]))
+            expected_others.append(({"ses:SendEmail"}, SES_RESOURCES))
         if role_name == "SendOutboxRole":
             expected_others += [
                 (
@@ -716,7 +736,8 @@ def test_every_function_is_watched_and_every_alarm_tells_the_encrypted_topic(tem
     assert {"Name": "ApiName", "Value": resources["RestAPI"]["Properties"]["Name"]} in api
     assert resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
     statements = resources["Key"]["Properties"]["KeyPolicy"]["Statement"]
-    assert any(s["Principal"].get("Service") == "cloudwatch.amazonaws.com" for s in statements)
+    publishers = [s["Principal"].get("Service") for s in statements if s["Sid"].endswith("PublishToTheEncryptedTopic")]
+    assert publishers == [["cloudwatch.amazonaws.com", "ses.amazonaws.com"]]  # alarms, and SES's feedback
     subscription = resources["AlarmSubscription"]
     assert subscription["Condition"] == "HasAlarmEmail"
     assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
@@ -752,7 +773,7 @@ def test_checks_want_one_stage_and_every_function_alarmed(template):
     broken["Resources"]["FunctionErrorsAlarm"]["Properties"]["Metrics"].pop()
     problems = checks.problems(broken)
     assert "RestAPI: set OpenApiVersion, or the SAM transform adds a second, unthrottled stage" in problems
-    assert "SendDailyDigest: no alarm watches its Errors (infra/stack.yaml, FunctionErrorsAlarm)" in problems
+    assert "EmailFeedback: no alarm watches its Errors (infra/stack.yaml, FunctionErrorsAlarm)" in problems
 
 
 def test_every_alarm_has_its_runbook_section(template):
@@ -777,3 +798,22 @@ def test_cloudfront_proves_itself_to_the_api_with_the_stacks_origin_secret(templ
 def test_api_answers_are_compressed(template):
     """CloudFront does not compress the uncached /api/* answers, so API Gateway must."""
     assert template["Resources"]["RestAPI"]["Properties"]["MinimumCompressionSize"] == 1024
+
+
+def test_bounces_and_complaints_come_back_to_their_function(template):
+    """Every email is sent with the stack's configuration set; its bounces and complaints reach EmailFeedback."""
+    resources = template["Resources"]
+    destination = resources["EmailFeedbackDestination"]["Properties"]
+    assert destination["ConfigurationSetName"] == {"Ref": "EmailConfigurationSet"}
+    assert sorted(destination["EventDestination"]["MatchingEventTypes"]) == ["bounce", "complaint"]
+    assert destination["EventDestination"]["SnsDestination"] == {"TopicARN": {"Ref": "EmailFeedbackTopic"}}
+    assert resources["EmailFeedbackTopic"]["Properties"]["KmsMasterKeyId"] == KEY_ARN
+    (publish, deny) = resources["EmailFeedbackTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert publish["Principal"] == {"Service": "ses.amazonaws.com"} and publish["Action"] == "sns:Publish"
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert deny["Effect"] == "Deny"
+    (event,) = resources["EmailFeedback"]["Properties"]["Events"].values()
+    assert event == {"Type": "SNS", "Properties": {"Topic": {"Ref": "EmailFeedbackTopic"}}}  # not app.py's placeholder
+    for sender in ("SendOutbox", "SweepOutbox"):
+        variables = resources[sender]["Properties"]["Environment"]["Variables"]
+        assert variables["LANTERN_SES_CONFIGURATION_SET"] == {"Ref": "EmailConfigurationSet"}
