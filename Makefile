@@ -11,7 +11,7 @@ SCHOOL ?= themead
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: loadtest verify-audit fuzz totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
+.PHONY: loadtest verify-audit faults fuzz totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
 	plan-all deploy-all status logs restore-drill
 
 help: ## List every target
@@ -62,6 +62,9 @@ verify-audit: venv ## Check that SCHOOL's audit trail is whole and unchanged (ha
 
 loadtest: venv ## A bounded load run on 127.0.0.1: 30 simulated staff for 60 s (make test runs a short one)
 	$(PY) -m tools.loadtest --users 30 --seconds 60
+
+faults: venv ## A failure at every AWS call of every write path, before the call and with its answer lost (make test runs a short version)
+	FAULTS=all $(PY) -m pytest tests/functional/test_faults.py -q
 
 fuzz: venv ## Hostile bodies and query strings for every route, at length (make test runs a short version)
 	FUZZ_EXAMPLES=300 $(PY) -m pytest tests/functional/test_fuzz.py -q

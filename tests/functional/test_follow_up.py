@@ -16,7 +16,7 @@ from chalicelib import digest, outbox, reminders
 from chalicelib.clock import utcnow
 from chalicelib.models import Alert, Incident, JobCheckpoint, OutboxItem, PlannerReminder, Staff
 from tests.functional.incident_data import safeguarding, submission
-from tests.helpers import Api, deliver_outbox, inject_aws_fault, sent_emails, session_cookie_for
+from tests.helpers import Api, deliver_outbox, sent_emails, session_cookie_for
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -400,35 +400,6 @@ def test_the_request_does_not_wait_for_ses(as_, people, monkeypatch):
 
 
 # --- Faults while adding an incident: exactly one incident and one set of alerts ---------------------------------
-
-
-def test_a_fault_at_each_dynamodb_call_then_the_retry_adds_one_incident_and_one_set_of_alerts(as_, people, monkeypatch):
-    teacher = as_("teacher")
-    with pytest.MonkeyPatch.context() as patch:
-        calls = inject_aws_fault(patch, None, services=("dynamodb",))
-        assert teacher.post("/incidents", submission(people)).status_code == 201
-    points = len(calls)
-    assert points >= 4
-    for fail_at in range(1, points + 1):
-        body = submission(people)
-        with pytest.MonkeyPatch.context() as patch:
-            inject_aws_fault(patch, fail_at, services=("dynamodb",))
-            first = teacher.post("/incidents", body)
-        retry = teacher.post("/incidents", body)
-        assert retry.status_code == 201, (fail_at, first.status_code, retry.data)
-        incident_id = _incident_id(people["teacher"], body)
-        assert Incident.get(incident_id, consistent_read=True).reference == retry.data["reference"]
-        alerts = [i for i in OutboxItem.scan() if i.outbox_id.startswith(f"alert#{incident_id}#")]
-        assert len(alerts) == 2, fail_at  # the DHT (assigned by default) and the Head: once each, however it went
-    assert Incident.count() == points + 1
-    heads = [m for m in emails_to(people["head"]) if "Lantern:" in m.subject]
-    assert len(heads) == points + 1
-
-
-def _incident_id(reporter, body) -> str:
-    from chalicelib.incidents.service import incident_id_for
-
-    return incident_id_for(reporter.staff_id, body["idempotency_key"])
 
 
 # --- The daily digest --------------------------------------------------------------------------------------------
