@@ -5,7 +5,8 @@ policy of the role that function runs under in the packaged template:
 - the API (every route shares APIHandlerRole): set password, sign in, add an incident with a file and a planner
   reminder, review, download, act with a follow-up date, My planner (add, move, delete), open work, mark an
   action done, change status, chronology (page and PDF), reports and their CSV export, alerts, sign out, add a
-  passkey, the second step with a passkey and with a code, remove the passkey;
+  passkey, the second step with a passkey and with a code, remove the passkey, set up the authenticator app, every
+  other change, Find a pupil, an admin's reset, disable and "Emails work again": every route, which the test checks;
 - the outbox's stream handler (SendOutboxRole), fed from the outbox table's stream as Lambda's event source
   mapping feeds it (the stream reads are authorised as that role too);
 - the scheduled functions: the sweep (SweepOutboxRole), the reminder job (QueueDueRemindersRole) and the daily
@@ -246,7 +247,25 @@ def digest_time(school) -> datetime:
     return (at + timedelta(minutes=1)).astimezone(UTC)
 
 
-def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deployed_like, template):
+def routes_of(app) -> list[tuple[str, str]]:
+    return [(path, method) for path, entries in app.routes.items() for method in entries]
+
+
+def record_routes_called(app, monkeypatch) -> set[tuple[str, str]]:
+    """Wrap each route's view (for this test) to note (path, method) when it runs; the set fills as the flow goes."""
+    called: set[tuple[str, str]] = set()
+    for path, entries in app.routes.items():
+        for method, entry in entries.items():
+
+            def noted(*args, _view=entry.view_function, _route=(path, method), **kwargs):
+                called.add(_route)
+                return _view(*args, **kwargs)
+
+            monkeypatch.setattr(entry, "view_function", noted)
+    return called
+
+
+def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deployed_like, template, monkeypatch):
     from chalice.test import Client
 
     from app import app
@@ -259,6 +278,7 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
 
     stack = deployed_like
     school = current_school()
+    called = record_routes_called(app, monkeypatch)
     assert school.digest.enabled
     people = make_people()  # admin work, not the API's
     stream = outbox_stream(app)  # Lambda's event source mapping knows the stream; finding it is set-up
@@ -356,6 +376,21 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
         exported = dsl.get("/reports/incidents?preset=year&names=1&account=1")  # BatchGet of pupils, incidents
         assert exported.status_code == 200 and exported.data["rows"] >= 1, exported.data
         assert dsl.post("/alerts/read", {"incident_id": incident_id}).status_code == 200
+        # Every other change a leader makes (each is one transaction of its own shape).
+        for change, form in (
+            ("concern-level", {"level": "high", "reason": "Injury seen"}),
+            ("agencies", {"agencies": ["Police"]}),
+            ("assign", {"assigned_ids": [people["head"].staff_id]}),
+            (
+                "recategorise",
+                {"categories": ["Safeguarding"], "subcategories": {"Safeguarding": ["Neglect"]}, "reason": "Said"},
+            ),
+        ):
+            made = dsl.post(f"/incidents/{incident_id}/{change}", form)
+            assert made.status_code == 200, (change, made.data)
+        assert anonymous.get("/health").status_code == 200
+        roster = dsl.get("/roster").data
+        assert dsl.get(f"/roster/{roster['roster']}.0").status_code == 200  # Find a pupil: the reference's id
         assert teacher.post("/auth/logout").status_code == 200
 
         # The second step: the DSL adds a passkey, then signs in with the password and the passkey, and once more
@@ -386,6 +421,15 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
                 assert pending.post("/auth/code", {"code": pyotp.TOTP(secret).now()}).status_code == 200
         passkey_id = dsl.get("/account/passkeys").data["passkeys"][0]["id"]
         assert dsl.post(f"/account/passkeys/{passkey_id}/remove", {}).status_code == 200
+        # A first sign-in of a role that reads records: the authenticator app set up at the second step.
+        with recorder.running_as(None):
+            people["head"].update(actions=[Staff.password_hash.set(passwords.hash_password(password))])
+        enrolling = Api(client)
+        signed_in = enrolling.post("/auth/login", {"email": people["head"].email, "password": password})
+        enrolling.cookie = signed_in.headers["set-cookie"].split(";")[0]
+        secret = enrolling.get("/auth/enrol").data["secret"]
+        enrolled = enrolling.post("/auth/enrol", {"code": pyotp.TOTP(secret).now()})
+        assert enrolled.status_code == 200, enrolled.data
 
         # The admin page's roster import: pupils as a job (planned, then stepped), a staff file at once. The roster
         # index exists from the first import (here: the pupils above were seeded, so it is built as trust IT's
@@ -418,6 +462,9 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
         with recorder.running_as(FEEDBACK):
             client.lambda_.invoke("email_feedback", notification)
         assert admin.get("/admin/staff").status_code == 200
+        for action in ("reset-second-factor", "disable"):  # a lost phone, a leaver
+            done = admin.post(f"/admin/staff/{people['dht'].staff_id}/{action}", {})
+            assert done.status_code == 200, (action, done.data)
         works = admin.post(f"/admin/staff/{people['ta'].staff_id}/email-works", {})
         assert works.status_code == 200, works.data
 
@@ -430,6 +477,8 @@ def test_every_call_of_the_main_flows_is_allowed_by_the_role_that_makes_it(deplo
                 client.lambda_.invoke(name, scheduled)
         deliver()
 
+    # Every route was called (so every route's calls were checked against the API's role).
+    assert sorted(set(routes_of(app)) - called) == []
     needed = needed_by_role(recorder.calls)
     jobs_keys = keys_used(recorder.calls, API, f"lantern-{SCHOOL}-jobs")
     # The browser's presigned POST is authorised as the role that signed it: PutObject, with the tagging field.
