@@ -1,4 +1,5 @@
-"""Lantern's API: a table of contents. Each route parses, calls one service, returns.
+"""Lantern's API: a table of contents. Each route names who may call it and the request models of its body and query
+(chalicelib/web/requests.py, by name: loaded on first use), calls one service with what they read, returns.
 
 Served under /api (API Gateway stage `api`; the local server strips the prefix the same way).
 """
@@ -17,12 +18,11 @@ from chalicelib import (
     reminders,
 )
 from chalicelib.auth import accounts, admin, passkeys, second_factor, sessions
-from chalicelib.errors import LanternError
+from chalicelib.errors import NotFoundError
 from chalicelib.incidents import changes, review
 from chalicelib.incidents import service as incidents
 from chalicelib.security_headers import API_HEADERS
 from chalicelib.settings import ROLE_LABELS, current_school
-from chalicelib.validation import Text, read_json_object
 from chalicelib.web.routing import PUBLIC, SIGNED_IN, Routes, json_response, session_cookie
 
 app = Chalice(app_name="lantern", configure_logs=False)
@@ -56,13 +56,10 @@ def me(call):
     }
 
 
-@routes.route("/auth/login", methods=("POST",), allow=PUBLIC)
+@routes.route("/auth/login", methods=("POST",), allow=PUBLIC, body="SignIn")
 def login(call):
-    form = call.body(
-        {"email": Text("Email address", max_length=254, email=True), "password": Text("Password", 256, strip=False)}
-    )
-    # The place for the second factor (TOTP) is here: roles that read records will answer {"next": "totp"}.
-    signed_in = accounts.sign_in(form["email"], form["password"], source_ip=call.source["ip"])
+    # Roles that read records answer {"next": "code"} (or "enrol"): the second factor is still to do.
+    signed_in = accounts.sign_in(call.form.email, call.form.password, source_ip=call.source["ip"])
     call.set_cookie = session_cookie(signed_in.token, max_age=int(sessions.ABSOLUTE_LIMIT.total_seconds()))
     if signed_in.next:  # the second factor is still to do: the pending session can do only that
         return {"next": signed_in.next}
@@ -79,17 +76,15 @@ def start_enrolment(call):
     return second_factor.enrolment(current_school().name, call.cookie_token)
 
 
-@routes.route("/auth/enrol", methods=("POST",), allow=PUBLIC)
+@routes.route("/auth/enrol", methods=("POST",), allow=PUBLIC, body="Code")
 def confirm_enrolment(call):
-    form = call.body({"code": Text("Code", max_length=32)})
-    staff, codes = second_factor.enrol(call.cookie_token, form["code"], source=call.source)
+    staff, codes = second_factor.enrol(call.cookie_token, call.form.code, source=call.source)
     return {"recovery_codes": codes, "user": _user(staff)}
 
 
-@routes.route("/auth/code", methods=("POST",), allow=PUBLIC)
+@routes.route("/auth/code", methods=("POST",), allow=PUBLIC, body="Code")
 def enter_code(call):
-    form = call.body({"code": Text("Code", max_length=32)})
-    return {"user": _user(second_factor.complete(call.cookie_token, form["code"], source=call.source))}
+    return {"user": _user(second_factor.complete(call.cookie_token, call.form.code, source=call.source))}
 
 
 @routes.route("/auth/passkey/options", methods=("POST",), allow=PUBLIC)
@@ -98,11 +93,10 @@ def passkey_challenge(call):
     return passkeys.sign_in_options(current_school(), call.cookie_token)
 
 
-@routes.route("/auth/passkey", methods=("POST",), allow=PUBLIC)
+@routes.route("/auth/passkey", methods=("POST",), allow=PUBLIC, body="PasskeySignIn")
 def use_passkey(call):
     """The second step with a passkey instead of a code: the same full session, audited the same way."""
-    form = call.body(passkeys.SIGN_IN_FIELDS)
-    return {"user": _user(passkeys.sign_in(current_school(), call.cookie_token, form, call.source))}
+    return {"user": _user(passkeys.sign_in(current_school(), call.cookie_token, call.form, call.source))}
 
 
 @routes.route("/account/passkeys", allow=SECOND_FACTOR)
@@ -115,10 +109,9 @@ def passkey_registration_challenge(call):
     return passkeys.registration_options(current_school(), call.token)
 
 
-@routes.route("/account/passkeys", methods=("POST",), allow=SECOND_FACTOR)
+@routes.route("/account/passkeys", methods=("POST",), allow=SECOND_FACTOR, body="NewPasskey")
 def add_passkey(call):
-    form = call.body(passkeys.REGISTER_FIELDS)
-    return json_response(passkeys.register(current_school(), call.token, form, call.source), 201)
+    return json_response(passkeys.register(current_school(), call.token, call.form, call.source), 201)
 
 
 @routes.route("/account/passkeys/{passkey_id}/remove", methods=("POST",), allow=SECOND_FACTOR)
@@ -133,19 +126,17 @@ def logout(call):
     return {"message": "You have logged out."}
 
 
-@routes.route("/auth/forgot", methods=("POST",), allow=PUBLIC)
+@routes.route("/auth/forgot", methods=("POST",), allow=PUBLIC, body="PasswordLinkRequest")
 def forgot_password(call):
-    form = call.body({"email": Text("Work email address", max_length=254, email=True)})
-    accounts.request_password_link(current_school(), form["email"])
+    accounts.request_password_link(current_school(), call.form.email)
     return json_response(
         {"message": "If this email belongs to a Lantern account, a link to set your password is on its way."}, 202
     )
 
 
-@routes.route("/auth/set-password", methods=("POST",), allow=PUBLIC)
+@routes.route("/auth/set-password", methods=("POST",), allow=PUBLIC, body="NewPassword")
 def set_password(call):
-    form = call.body({"token": Text("Link", max_length=100), "password": Text("New password", 1024, strip=False)})
-    staff = accounts.set_password(current_school(), form["token"], form["password"])
+    staff = accounts.set_password(current_school(), call.form.token, call.form.password)
     # The page logs in with the email this link was for: the holder of the emailed link knows it already.
     return {"message": "Your password has been set. You can now log in.", "email": staff.email}
 
@@ -162,37 +153,33 @@ def roster_pupil(call, ref):
     """Find a pupil: the id of the pupil a roster reference names, for the address of their chronology."""
     pupil_id = people.pupil_ids([ref])[ref]
     if pupil_id is None:
-        raise LanternError("This pupil could not be found. Reload the page and search again.", status=404)
+        raise NotFoundError("This pupil could not be found. Reload the page and search again.")
     return {"id": pupil_id}
 
 
-@routes.route("/uploads", methods=("POST",), allow=REPORTERS)
+@routes.route("/uploads", methods=("POST",), allow=REPORTERS, body="NewUpload")
 def start_upload(call):
-    form = read_json_object(call.request.raw_body)
-    post = files.start_upload(call.user.staff_id, form.get("name"), form.get("type"), form.get("size"))
-    return json_response(post, 201)
+    form = call.form
+    return json_response(files.start_upload(call.user.staff_id, form.name, form.type, form.size), 201)
 
 
-@routes.route("/incidents", methods=("POST",), allow=REPORTERS)
+@routes.route("/incidents", methods=("POST",), allow=REPORTERS, body="NewIncident")
 def add_incident(call):
-    body = read_json_object(call.request.raw_body)
     receipt = incidents.add_incident(
-        current_school(), call.user, body, lambda_context=app.lambda_context, source=call.source
+        current_school(), call.user, call.form, lambda_context=app.lambda_context, source=call.source
     )
     return json_response(receipt, 201)
 
 
-@routes.route("/alerts", allow=REPORTERS)
+@routes.route("/alerts", allow=REPORTERS, query="AlertsQuery")
 def my_alerts(call):
     """Every unread alert and open action however old, reminders now due, and a page of read alerts."""
-    query = call.request.query_params or {}
-    return alerts.my_alerts(current_school(), call.user.staff_id, cursor=query.get("cursor") or None)
+    return alerts.my_alerts(current_school(), call.user.staff_id, cursor=call.query.cursor or None)
 
 
-@routes.route("/alerts/read", methods=("POST",), allow=REPORTERS)
+@routes.route("/alerts/read", methods=("POST",), allow=REPORTERS, body="AlertRead")
 def mark_alert_read(call):
-    form = call.body({"incident_id": Text("Incident", max_length=36)})
-    return {"changed": alerts.mark_read(call.user.staff_id, form["incident_id"])}
+    return {"changed": alerts.mark_read(call.user.staff_id, call.form.incident_id)}
 
 
 @routes.route("/incidents/{incident_id}", allow=REPORTERS)
@@ -205,86 +192,82 @@ def download_file(call, incident_id, index):
     return review.file_link(current_school(), call.user, incident_id, index, call.source)
 
 
-@routes.route("/incidents/{incident_id}/actions/{action_id}/done", methods=("POST",), allow=REPORTERS)
+@routes.route(
+    "/incidents/{incident_id}/actions/{action_id}/done", methods=("POST",), allow=REPORTERS, body="ActionDone"
+)
 def complete_action(call, incident_id, action_id):
     """Mark an action done, with a short note: those it was given to, or the leadership team."""
-    body = read_json_object(call.request.raw_body)
-    return changes.complete_action(current_school(), call.user, incident_id, action_id, body, call.source)
+    return changes.complete_action(current_school(), call.user, incident_id, action_id, call.form, call.source)
 
 
-CHANGES = {
-    "actions": changes.add_action,
-    "recategorise": changes.recategorise,
-    "concern-level": changes.set_concern_level,
-    "assign": changes.assign,
-    "status": changes.set_status,
-    "agencies": changes.set_agencies,
+CHANGES = {  # the change (the path's last part): its service and the request model of its form
+    "actions": (changes.add_action, "NewAction"),
+    "recategorise": (changes.recategorise, "Recategorisation"),
+    "concern-level": (changes.set_concern_level, "ConcernLevel"),
+    "assign": (changes.assign, "Assignment"),
+    "status": (changes.set_status, "StatusChange"),
+    "agencies": (changes.set_agencies, "AgenciesChange"),
 }
 
 
-@routes.route("/incidents/{incident_id}/{change}", methods=("POST",), allow=LEADERSHIP)
+@routes.route(
+    "/incidents/{incident_id}/{change}",
+    methods=("POST",),
+    allow=LEADERSHIP,
+    body={change: model for change, (_, model) in CHANGES.items()},
+)
 def change_incident(call, incident_id, change):
     """Add an action, re-categorise, set the concern level, assign, change status or agencies."""
-    apply = CHANGES.get(change)
-    if apply is None:
-        raise LanternError("There is no such change.", status=404)
-    body = read_json_object(call.request.raw_body)
-    return apply(current_school(), call.user, incident_id, body, call.source)
+    if change not in CHANGES:
+        raise NotFoundError("There is no such change.")
+    apply, _ = CHANGES[change]
+    return apply(current_school(), call.user, incident_id, call.form, call.source)
 
 
-def _chronology_filters(query: dict) -> dict:
+def _chronology_filters(query) -> dict:
     return {
-        "category": query.get("category") or None,
-        "date_from": query.get("from") or None,
-        "date_to": query.get("to") or None,
-        "order": query.get("order") or None,
+        "category": query.category or None,
+        "date_from": query.from_ or None,
+        "date_to": query.to or None,
+        "order": query.order or None,
     }
 
 
-@routes.route("/pupils/{pupil_id}/chronology", allow=LEADERSHIP)
+@routes.route("/pupils/{pupil_id}/chronology", allow=LEADERSHIP, query="ChronologyQuery")
 def pupil_chronology(call, pupil_id):
-    query = call.request.query_params or {}
     return chronology.chronology(
         current_school(),
         call.user,
         pupil_id,
         call.source,
-        **_chronology_filters(query),
-        cursor=query.get("cursor") or None,
+        **_chronology_filters(call.query),
+        cursor=call.query.cursor or None,
     )
 
 
-@routes.route("/pupils/{pupil_id}/chronology/pdf", allow=LEADERSHIP)
+@routes.route("/pupils/{pupil_id}/chronology/pdf", allow=LEADERSHIP, query="ChronologyFilters")
 def pupil_chronology_pdf(call, pupil_id):
     """The whole chronology for the same filters as a PDF (base64 in JSON), for the pupil's file; audited."""
-    query = call.request.query_params or {}
     from chalicelib import chronology_pdf  # loaded only when a PDF is asked for (fpdf2 is heavy)
 
-    return chronology_pdf.download(current_school(), call.user, pupil_id, call.source, **_chronology_filters(query))
+    filters = _chronology_filters(call.query)
+    return chronology_pdf.download(current_school(), call.user, pupil_id, call.source, **filters)
 
 
-@routes.route("/reports", allow=LEADERSHIP)
+@routes.route("/reports", allow=LEADERSHIP, query="ReportQuery")
 def school_reports(call):
     """Every chart of the reports page for a period and filters, counting only what the caller may read."""
     from chalicelib.reports import service as reports  # only leaders open reports: off the cold start
 
-    return reports.report(current_school(), call.user, call.request.query_params or {}, call.source)
+    return reports.report(current_school(), call.user, call.query, call.source)
 
 
-@routes.route("/reports/incidents", allow=LEADERSHIP)
+@routes.route("/reports/incidents", allow=LEADERSHIP, query="ExportQuery")
 def export_incidents(call):
     """The filtered incidents as CSV (in JSON); pupils' names and accounts only when asked for. Audited."""
-    query = call.request.query_params or {}
     from chalicelib.reports import service as reports
 
-    return reports.export_incidents(
-        current_school(),
-        call.user,
-        query,
-        call.source,
-        names=query.get("names") == "1",
-        account=query.get("account") == "1",
-    )
+    return reports.export_incidents(current_school(), call.user, call.query, call.source)
 
 
 @routes.route("/planner", allow=REPORTERS)
@@ -292,22 +275,19 @@ def my_planner(call):
     return planner.my_planner(current_school(), call.user)
 
 
-@routes.route("/planner", methods=("POST",), allow=REPORTERS)
+@routes.route("/planner", methods=("POST",), allow=REPORTERS, body="NewReminder")
 def add_reminder(call):
-    body = read_json_object(call.request.raw_body)
-    return json_response(planner.add(current_school(), call.user, body, call.source), 201)
+    return json_response(planner.add(current_school(), call.user, call.form, call.source), 201)
 
 
-@routes.route("/planner/change", methods=("POST",), allow=REPORTERS)
+@routes.route("/planner/change", methods=("POST",), allow=REPORTERS, body="ReminderChange")
 def change_reminder(call):
-    body = read_json_object(call.request.raw_body)
-    return planner.change(current_school(), call.user, body, call.source)
+    return planner.change(current_school(), call.user, call.form, call.source)
 
 
-@routes.route("/planner/delete", methods=("POST",), allow=REPORTERS)
+@routes.route("/planner/delete", methods=("POST",), allow=REPORTERS, body="ReminderDelete")
 def delete_reminder(call):
-    body = read_json_object(call.request.raw_body)
-    return planner.delete(call.user, body)
+    return planner.delete(call.user, call.form)
 
 
 @routes.route("/admin/staff", allow=ADMIN)
@@ -332,7 +312,7 @@ def email_works_again(call, staff_id):
     return admin.email_works_again(staff_id, call.user, call.source)
 
 
-@routes.route("/admin/roster", methods=("POST",), allow=ADMIN)
+@routes.route("/admin/roster", methods=("POST",), allow=ADMIN, body="roster_requests.RosterUpload")
 def import_roster(call):
     """Import one roster CSV from the admin page: {"kind": "pupils"|"staff", "csv": "...", "full": bool}.
 
@@ -342,7 +322,7 @@ def import_roster(call):
     from chalicelib import roster_import
     from chalicelib.roster_import import pupils as pupil_import
 
-    upload = roster_import.read_upload(call.request.raw_body)
+    upload = call.form
     if upload.kind == "pupils":
         parsed = roster_import.parse_pupils(upload.csv)
         job = pupil_import.start(parsed, full=upload.full, actor_id=call.user.staff_id, source=call.source)
@@ -360,13 +340,12 @@ def import_roster(call):
     return json_response(summary.as_dict(), 400 if summary.errors else 200)
 
 
-@routes.route("/admin/roster/step", methods=("POST",), allow=ADMIN)
+@routes.route("/admin/roster/step", methods=("POST",), allow=ADMIN, body="roster_requests.RosterStep")
 def import_roster_step(call):
     """Apply the next part of the pupils import job {"job_id": …} for up to 15 seconds; its progress."""
     from chalicelib.roster_import import pupils as pupil_import
 
-    form = call.body({"job_id": Text("Import", max_length=36)})
-    return pupil_import.step(form["job_id"], seconds=pupil_import.STEP_SECONDS)
+    return pupil_import.step(call.form.job_id, seconds=pupil_import.STEP_SECONDS)
 
 
 @routes.route("/admin/roster", allow=ADMIN)

@@ -39,6 +39,7 @@ def main() -> None:
     from chalicelib.reports import service
     from chalicelib.reports.periods import Period
     from chalicelib.settings import current_school
+    from chalicelib.web.requests import ReportQuery, read_query
     from tests.functional.incident_data import make_people
     from tests.helpers import Api, session_cookie_for
     from tools import local_stack
@@ -68,7 +69,8 @@ def main() -> None:
         reading = service.Reading()
         in_range = len(service.incidents_in(school, period)) + len(service.incidents_in(school, period.previous()))
         user = SimpleNamespace(role="dsl", staff_id="bench")
-        query = {"preset": "custom", "from": period.first.isoformat(), "to": period.last.isoformat()}
+        custom = {"preset": "custom", "from": period.first.isoformat(), "to": period.last.isoformat()}
+        query = read_query(ReportQuery, custom)
         service.report(school, user, query, {}, reading=reading)
         queries_only = best(
             lambda period=period: (

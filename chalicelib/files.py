@@ -81,10 +81,11 @@ def content_matches(content_type: str, head: bytes) -> bool:
 
 
 def start_upload(staff_id: str, name: str, content_type: str, size: int) -> dict:
-    """Check what the browser says it will upload; return a presigned POST for exactly that."""
-    problems = _upload_problem(name, content_type, size)
-    if problems:
-        raise InvalidInputError(problems, {"files": problems})
+    """Check what the browser says it will upload (request model NewUpload: a name, a type and a whole number of
+    bytes); return a presigned POST for exactly that."""
+    problem = _upload_problem(name, content_type, size)
+    if problem:
+        raise InvalidInputError(problem, {_problem_field(name, content_type): problem})
     upload_id = str(uuid.uuid4())
     stored_name = quote(_safe_name(name))  # S3 metadata is ASCII: the display name travels percent-encoded
     post = aws.s3().generate_presigned_post(
@@ -114,6 +115,13 @@ def _upload_problem(name, content_type, size) -> str | None:
     return None
 
 
+def _problem_field(name: str, content_type: str) -> str:
+    """Which of what was sent `_upload_problem` found wrong: the name, the type or the size."""
+    if not name.strip() or len(name) > 255:
+        return "name"
+    return "type" if content_type not in ALLOWED_TYPES else "size"
+
+
 def _safe_name(name: str) -> str:
     """A display name with no path or control characters."""
     base = re.split(r"[\\/]", name.strip())[-1]
@@ -131,7 +139,7 @@ def check_upload(staff_id: str, upload_id: str, taken: list[str] | None = None) 
         head = client.head_object(Bucket=files_bucket(), Key=key)
     except client.exceptions.ClientError:
         message = "A file did not finish uploading. Remove it and add it again."
-        raise InvalidInputError(message, {"files": message}) from None
+        raise InvalidInputError(message, {"upload_ids": message}) from None
     content_type, size = head.get("ContentType", ""), head["ContentLength"]
     name = unquote(head.get("Metadata", {}).get("name", "file"))
     problem = _upload_problem(name, content_type, size)
@@ -141,7 +149,7 @@ def check_upload(staff_id: str, upload_id: str, taken: list[str] | None = None) 
             problem = f"{_safe_name(name)} is not a real {ALLOWED_TYPES[content_type]}. Choose another file."
     if problem:
         client.delete_object(Bucket=files_bucket(), Key=key)
-        raise InvalidInputError(problem, {"files": problem})
+        raise InvalidInputError(problem, {"upload_ids": problem})
     if taken is not None:
         tags = client.get_object_tagging(Bucket=files_bucket(), Key=key)["TagSet"]
         if {"Key": STATE_TAG, "Value": "attached"} not in tags:

@@ -13,6 +13,7 @@ import json
 from chalicelib.errors import InvalidInputError
 
 MAX_KEY = 200
+MAX_CURSOR = 2000  # an encoded cursor, as a query string carries it
 
 
 def encode(sort_key: str) -> str:

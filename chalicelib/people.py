@@ -148,14 +148,14 @@ def public_entry(member: Staff) -> dict:
 
 def account(staff_id: str) -> Staff:
     """One account by id, for an admin's action on it (NoSuchAccountError if there is none)."""
-    from chalicelib.errors import LanternError
+    from chalicelib.errors import NotFoundError
 
     if isinstance(staff_id, str) and len(staff_id) <= 64:
         try:
             return Staff.get(staff_id, consistent_read=True)
         except Staff.DoesNotExist:
             pass
-    raise LanternError("There is no such account. Reload the page.", status=404)
+    raise NotFoundError("There is no such account. Reload the page.")
 
 
 def accounts(listed: dict[str, Staff]) -> list[Staff]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -15,21 +16,22 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import access
 from chalicelib.clock import utcnow
-from chalicelib.errors import InvalidInputError, LanternError
+from chalicelib.errors import InvalidInputError, LanternError, NotFoundError
 from chalicelib.incidents import review
-from chalicelib.incidents.form import FieldChecker, read_planner
+from chalicelib.incidents.form import Problems, read_planner
 from chalicelib.models import Incident, PlannerReminder, Staff, refused_by_a_condition
 from chalicelib.settings import SchoolSettings
+
+if TYPE_CHECKING:
+    from chalicelib.web.requests import NewReminder, ReminderChange, ReminderDelete
 
 PROBLEM = "There is a problem with the reminder. Nothing has been saved yet."
 _REMINDER_IDS = uuid.UUID("0d3f2b9e-5a7c-4f61-8a2e-6c1b9e4d7a35")
 PAST_SHOWN = 50
-_ID_MAX = 120
+ID_MAX = 120  # a reminder's id (its `due` sort key)
 
 
-class NoSuchReminderError(LanternError):
-    status = 404
-
+class NoSuchReminderError(NotFoundError):
     def __init__(self) -> None:
         super().__init__("This reminder is not in your planner any more. Reload the page.")
 
@@ -77,33 +79,29 @@ def my_planner(school: SchoolSettings, user: Staff, now: datetime | None = None)
     return {"upcoming": [row(school, r) for r in upcoming], "past": [row(school, r) for r in past]}
 
 
-def _readable_incident(school: SchoolSettings, user: Staff, incident_id, check: FieldChecker, source: dict):
-    """The incident a reminder is about, if the user may read it (else a field error, audited as a refusal)."""
-    if incident_id in (None, ""):
+def _readable_incident(school: SchoolSettings, user: Staff, incident_id: str, check: Problems, source: dict):
+    """The incident a reminder is about, if the user may read it (else a problem, audited as a refusal)."""
+    if not incident_id:
         return None
     try:
         incident, level = review.load_for(school, user, incident_id, source, what="added a planner reminder")
     except LanternError:
-        check.fail("planner-incident", "You cannot add a reminder about this incident. Remove it and try again.")
+        check.fail("incident_id", "You cannot add a reminder about this incident. Remove it and try again.")
         return None
     if level != access.FULL:
-        check.fail("planner-incident", "You cannot add a reminder about this incident. Remove it and try again.")
+        check.fail("incident_id", "You cannot add a reminder about this incident. Remove it and try again.")
         return None
     return incident
 
 
-def add(school: SchoolSettings, user: Staff, data: dict, source: dict, now: datetime | None = None) -> dict:
-    """Add a reminder: {date, time, note, incident_id?}."""
+def add(school: SchoolSettings, user: Staff, form: NewReminder, source: dict, now: datetime | None = None) -> dict:
+    """Add a reminder: a date and time (school time), a note, and the incident it is about, if any."""
     now = now or utcnow()
-    check = FieldChecker()
-    _known(data, {"date", "time", "note", "incident_id", "idempotency_key"}, check)
-    planned = read_planner(check, _when(data), school, now)
-    form_key = data.get("idempotency_key")
-    if form_key is not None and (not isinstance(form_key, str) or not 8 <= len(form_key) <= 100):
-        check.fail("idempotency_key", "Reload the page and try again.")
-    incident: Incident | None = _readable_incident(school, user, data.get("incident_id"), check, source)
-    if check.problems or planned is None:
-        raise InvalidInputError(PROBLEM, check.problems)
+    check = Problems()
+    planned = read_planner(check, form, school, now)
+    form_key = form.idempotency_key
+    incident: Incident | None = _readable_incident(school, user, form.incident_id, check, source)
+    check.raise_any(PROBLEM)
     # The same form's key makes the same reminder: a retry after a lost answer finds it already there.
     key = str(uuid.uuid5(_REMINDER_IDS, f"{user.staff_id}#{form_key}")) if form_key else str(uuid.uuid4())
     reminder = PlannerReminder.due_for(
@@ -123,16 +121,16 @@ def add(school: SchoolSettings, user: Staff, data: dict, source: dict, now: date
     return {"reminder": row(school, reminder, references)}
 
 
-def change(school: SchoolSettings, user: Staff, data: dict, source: dict, now: datetime | None = None) -> dict:
-    """Move or reword one of my reminders that has not been sent: {id, date, time, note}. The due time is the
-    key, so the reminder is re-keyed in one transaction (the old one removed only if still unsent)."""
+def change(
+    school: SchoolSettings, user: Staff, form: ReminderChange, source: dict, now: datetime | None = None
+) -> dict:
+    """Move or reword one of my reminders that has not been sent. The due time is the key, so the reminder is
+    re-keyed in one transaction (the old one removed only if still unsent)."""
     now = now or utcnow()
-    check = FieldChecker()
-    _known(data, {"id", "date", "time", "note"}, check)
-    current = _mine(user, data.get("id"))
-    planned = read_planner(check, _when(data), school, now)
-    if check.problems or planned is None:
-        raise InvalidInputError(PROBLEM, check.problems)
+    check = Problems()
+    current = _mine(user, form.id)
+    planned = read_planner(check, form, school, now)
+    check.raise_any(PROBLEM)
     key = current.due.split("#", 1)[1]
     moved = PlannerReminder.due_for(
         planned.due_at,
@@ -156,32 +154,19 @@ def change(school: SchoolSettings, user: Staff, data: dict, source: dict, now: d
         if not refused_by_a_condition(error):
             raise  # DynamoDB did not answer: not the person's doing (the page says try again)
         sent = "This reminder has just been sent, so it cannot be changed. Add a new one."
-        raise InvalidInputError(sent, {"planner-date": sent}) from None
+        raise InvalidInputError(sent, {"date": sent}) from None
     return {"reminder": row(school, moved)}
 
 
-def delete(user: Staff, data: dict) -> dict:
+def delete(user: Staff, form: ReminderDelete) -> dict:
     """Delete one of my reminders (sent or not)."""
-    check = FieldChecker()
-    _known(data, {"id"}, check)
-    if check.problems:
-        raise InvalidInputError(PROBLEM, check.problems)
-    _mine(user, data.get("id")).delete()
+    _mine(user, form.id).delete()
     return {"deleted": True}
 
 
-def _when(data: dict) -> dict:
-    return {"date": data.get("date"), "time": data.get("time"), "note": data.get("note")}
-
-
-def _known(data: dict, known: set[str], check: FieldChecker) -> None:
-    for name in sorted(set(data) - known):
-        check.fail(name, "This is not a field Lantern expects.")
-
-
-def _mine(user: Staff, reminder_id) -> PlannerReminder:
+def _mine(user: Staff, reminder_id: str) -> PlannerReminder:
     """One of the user's own reminders by id, found only in their own planner."""
-    if not isinstance(reminder_id, str) or not 0 < len(reminder_id) <= _ID_MAX:
+    if not reminder_id:
         raise NoSuchReminderError()
     for reminder in PlannerReminder.by_owner.query(user.staff_id, PlannerReminder.due == reminder_id, limit=1):
         return reminder

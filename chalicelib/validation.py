@@ -1,6 +1,9 @@
-"""Reading request bodies: malformed JSON, wrong types, over-long values and unknown fields are refused whole.
+"""The guards every request body passes before anything reads it: a size limit, a depth limit (counted without
+parsing), one JSON object, and no string (key or value) that holds NUL, another C0 control or a lone surrogate.
 
->>> read_body(b'{"email": "a@b.org"}', {"email": Text("Email address", max_length=254)})
+The shape of each body (types, lengths, which fields) is its request model's: chalicelib/web/requests.py.
+
+>>> read_json_object(b'{"email": "a@b.org"}')
 {'email': 'a@b.org'}
 """
 
@@ -8,31 +11,27 @@ from __future__ import annotations
 
 import json
 import re
-from typing import NamedTuple
 
-from chalicelib.errors import InvalidInputError
+from chalicelib.errors import InvalidInputError, TooLargeError
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_DEPTH = 16  # no form nests deeper than a few levels; deeper JSON is refused before anything reads it
 EMAIL_PATTERN = r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"  # compiled on first use, not at import
 
 
-class Text(NamedTuple):
-    """A text field: `label` names it in messages; `strip` trims spaces (never for passwords)."""
-
-    label: str
-    max_length: int
-    required: bool = True
-    strip: bool = True
-    email: bool = False
+NOT_EXPECTED = "This is not a field Lantern expects."
+EMPTY = "The request was empty. Fill in the form and try again."
+TOO_LARGE = "The request is too large."
 
 
-def read_json_object(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES) -> dict:
-    """Parse a request body that must be one JSON object, or raise `InvalidInputError`."""
+def read_json_object(
+    raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES, empty: str = EMPTY, too_large: str = TOO_LARGE
+) -> dict:
+    """Parse a request body that must be one JSON object, or raise `InvalidInputError` (`TooLargeError`)."""
     if raw is None or raw in (b"", ""):
-        raise InvalidInputError("The request was empty. Fill in the form and try again.")
+        raise InvalidInputError(empty)
     if len(raw) > max_bytes:
-        raise InvalidInputError("The request is too large.", status=413)
+        raise TooLargeError(too_large)
     unreadable = InvalidInputError("The request could not be read. Reload the page and try again.")
     if _too_deep(raw):
         raise unreadable
@@ -97,37 +96,3 @@ def _strings(data):
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)
-
-
-def read_body(raw: bytes | str | None, fields: dict[str, Text]) -> dict[str, str]:
-    """Parse a JSON object body and check it against `fields`; raise `InvalidInputError` listing every problem."""
-    data = read_json_object(raw)
-    problems: dict[str, str] = {}
-    for name in data:
-        if name not in fields:
-            problems[name] = "This is not a field Lantern expects."
-    values: dict[str, str] = {}
-    for name, spec in fields.items():
-        value = data.get(name)
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            problems[name] = f"{spec.label} must be text."
-            continue
-        if spec.strip:
-            value = value.strip()
-        if not value:
-            if spec.required:
-                problems[name] = f"Enter your {spec.label.lower()}."
-            values[name] = value
-            continue
-        if len(value) > spec.max_length:
-            problems[name] = f"{spec.label} must be {spec.max_length} characters or fewer."
-            continue
-        if spec.email and not re.fullmatch(EMAIL_PATTERN, value):
-            problems[name] = "Enter an email address in the correct format, like name@school.org.uk"
-            continue
-        values[name] = value
-    if problems:
-        raise InvalidInputError("There is a problem with what was entered.", problems)
-    return values

@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import outbox
 from chalicelib.auth import passwords, second_factor, sessions, throttle
 from chalicelib.clock import no_sooner_than, utcnow
-from chalicelib.errors import InvalidInputError, LanternError
+from chalicelib.errors import ConflictError, InvalidInputError, NotSignedInError
 from chalicelib.log import logger
 from chalicelib.models import PasswordLink, Staff, refused_by_a_condition
 from chalicelib.settings import ROLES, SchoolSettings
@@ -37,15 +37,13 @@ LINK_UNUSABLE = (
 )
 
 
-class SignInRefusedError(LanternError):
-    status = 401
-
+class SignInRefusedError(NotSignedInError):
     def __init__(self) -> None:
         super().__init__(SIGN_IN_REFUSED)
 
 
-class AccountExistsError(LanternError):
-    status = 409
+class AccountExistsError(ConflictError):
+    pass
 
 
 def normalise_email(email: str) -> str:

@@ -46,7 +46,7 @@ import sys
 import threading
 import uuid
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from pynamodb.exceptions import UpdateError
@@ -55,11 +55,13 @@ from pynamodb.expressions.condition import size
 from chalicelib import audit
 from chalicelib.auth import second_factor, sessions
 from chalicelib.clock import utcnow
-from chalicelib.errors import InvalidInputError, LanternError, NotSignedInError
+from chalicelib.errors import ConflictError, InvalidInputError, LanternError, NotFoundError, NotSignedInError
 from chalicelib.log import logger
 from chalicelib.models import LoginSession, Passkey, Staff
 from chalicelib.settings import SchoolSettings
-from chalicelib.validation import Text
+
+if TYPE_CHECKING:
+    from chalicelib.web.requests import NewPasskey, PasskeySignIn
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 CEREMONY_TIMEOUT_MS = 180_000  # the browser's own limit: inside the challenge's lifetime
@@ -71,21 +73,9 @@ NOT_USED = "Your passkey could not be used. Try it again, or enter the code from
 NOT_ADDED = "The passkey was not added. Try again; if it keeps failing, keep using your authenticator app."
 _BASE64URL = r"[A-Za-z0-9_-]+={0,2}"  # compiled on first use, not at import
 
-# The bodies the pages send: WebAuthn's binary values as base64url text (credential ids are at most 1,023 bytes).
-SIGN_IN_FIELDS = {
-    "id": Text("Passkey", 1400),
-    "client_data": Text("Client data", 4096),
-    "authenticator_data": Text("Authenticator data", 4096),
-    "signature": Text("Signature", 2048),
-    "user_handle": Text("User handle", 256, required=False),
-}
-REGISTER_FIELDS = {
-    "id": Text("Passkey", 1400),
-    "client_data": Text("Client data", 4096),
-    "attestation_object": Text("Attestation", 16384),
-    "transports": Text("Transports", 200, required=False),
-    "label": Text("Name", 60, required=False),
-}
+# The pages send WebAuthn's binary values as base64url text (chalicelib/web/requests.py: PasskeySignIn, NewPasskey);
+# a credential id is at most 1,023 bytes.
+MAX_CREDENTIAL_TEXT = 1400
 
 
 _LOADING = threading.Lock()
@@ -242,7 +232,9 @@ def registration_options(school: SchoolSettings, token: str | None, now: datetim
     return {"options": _options_json(options)}
 
 
-def register(school: SchoolSettings, token: str | None, form: dict, source: dict, now: datetime | None = None) -> dict:
+def register(
+    school: SchoolSettings, token: str | None, form: NewPasskey, source: dict, now: datetime | None = None
+) -> dict:
     """Check the browser's answer to `registration_options` and add the passkey to the account; audited."""
     verify_registration_response = _webauthn().verify_registration_response
     from webauthn.helpers.exceptions import WebAuthnException
@@ -250,7 +242,7 @@ def register(school: SchoolSettings, token: str | None, form: dict, source: dict
     now = now or utcnow()
     session, staff = sessions.resume(token, now)
     subject = f"staff#{staff.staff_id}"
-    client_data = _bytes(form["client_data"])
+    client_data = _bytes(form.client_data)
 
     def refused(reason: str, message: str = NOT_ADDED) -> PasskeyRefusedError:
         audit.record(subject, staff.staff_id, f"passkey not added: {reason}", source, now)
@@ -261,16 +253,16 @@ def register(school: SchoolSettings, token: str | None, form: dict, source: dict
     if challenge is None:
         raise refused("no such challenge (used, expired or another session's)")
     rp_id, origin = relying_party(school.url)
-    transports = [t for t in form.get("transports", "").split(",") if t in TRANSPORTS]
+    transports = [t for t in form.transports.split(",") if t in TRANSPORTS]
     try:
         verified = verify_registration_response(
             credential={
-                "id": form["id"],
-                "rawId": form["id"],
+                "id": form.id,
+                "rawId": form.id,
                 "type": "public-key",
                 "response": {
-                    "clientDataJSON": form["client_data"],
-                    "attestationObject": form["attestation_object"],
+                    "clientDataJSON": form.client_data,
+                    "attestationObject": form.attestation_object,
                     "transports": transports,
                 },
             },
@@ -290,7 +282,7 @@ def register(school: SchoolSettings, token: str | None, form: dict, source: dict
         credential_id=credential_id,
         public_key=_text(verified.credential_public_key),
         sign_count=verified.sign_count,
-        label=(form.get("label") or "").strip() or "Passkey",
+        label=form.label or "Passkey",
         transports=transports or None,
         created_at=now,
     )
@@ -328,7 +320,7 @@ def remove(staff: Staff, passkey_id: str, source: dict, now: datetime | None = N
     held = staff.passkeys or []
     index = next((i for i, p in enumerate(held) if p.passkey_id == passkey_id), None)
     if index is None:
-        raise LanternError("There is no such passkey. Reload the page.", status=404)
+        raise NotFoundError("There is no such passkey. Reload the page.")
     try:
         staff.update(
             actions=[Staff.passkeys[index].remove()],
@@ -336,7 +328,7 @@ def remove(staff: Staff, passkey_id: str, source: dict, now: datetime | None = N
         )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
-            raise LanternError("Your passkeys changed a moment ago. Reload the page.", status=409) from None
+            raise ConflictError("Your passkeys changed a moment ago. Reload the page.") from None
         raise
     audit.record(f"staff#{staff.staff_id}", staff.staff_id, "removed a passkey", source, now)
     logger.info("passkey removed", extra={"staff_id": staff.staff_id})
@@ -378,7 +370,9 @@ def sign_in_options(school: SchoolSettings, token: str | None, now: datetime | N
     return {"options": _options_json(options)}
 
 
-def sign_in(school: SchoolSettings, token: str | None, form: dict, source: dict, now: datetime | None = None) -> Staff:
+def sign_in(
+    school: SchoolSettings, token: str | None, form: PasskeySignIn, source: dict, now: datetime | None = None
+) -> Staff:
     """Check a passkey's answer for a pending "code" sign-in; on success the sign-in becomes full, exactly as with
     a code (`second_factor.accept`). Every refusal is audited (`second_factor.refuse`)."""
     verify_authentication_response = _webauthn().verify_authentication_response
@@ -386,8 +380,8 @@ def sign_in(school: SchoolSettings, token: str | None, form: dict, source: dict,
 
     now = now or utcnow()
     session, staff = sessions.resume(token, now, stage="code")
-    client_data = _bytes(form["client_data"])
-    _bytes(form["id"])  # base64url text (so ASCII) before it is compared with the account's credentials
+    client_data = _bytes(form.client_data)
+    _bytes(form.id)  # base64url text (so ASCII) before it is compared with the account's credentials
     second_factor.take_attempt(staff, now)
 
     def refuse(reason: str) -> NoReturn:
@@ -397,24 +391,24 @@ def sign_in(school: SchoolSettings, token: str | None, form: dict, source: dict,
     if challenge is None:
         refuse("answered no challenge of this sign-in (used, expired or another's)")
     held = staff.passkeys or []
-    index = next((i for i, p in enumerate(held) if secrets.compare_digest(p.credential_id, form["id"])), None)
+    index = next((i for i, p in enumerate(held) if secrets.compare_digest(p.credential_id, form.id)), None)
     if index is None:
         refuse("not one of this account's")
     passkey = held[index]
-    user_handle = form.get("user_handle") or ""
+    user_handle = form.user_handle
     if user_handle and _bytes(user_handle) != staff.staff_id.encode("utf-8"):
         refuse("of another account")
     rp_id, origin = relying_party(school.url)
     try:
         verified = verify_authentication_response(
             credential={
-                "id": form["id"],
-                "rawId": form["id"],
+                "id": form.id,
+                "rawId": form.id,
                 "type": "public-key",
                 "response": {
-                    "clientDataJSON": form["client_data"],
-                    "authenticatorData": form["authenticator_data"],
-                    "signature": form["signature"],
+                    "clientDataJSON": form.client_data,
+                    "authenticatorData": form.authenticator_data,
+                    "signature": form.signature,
                     **({"userHandle": user_handle} if user_handle else {}),
                 },
             },

@@ -25,7 +25,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import audit
 from chalicelib.auth import passwords, sessions, throttle
 from chalicelib.clock import utcnow
-from chalicelib.errors import InvalidInputError, LanternError
+from chalicelib.errors import ConflictError, InvalidInputError
 from chalicelib.log import logger
 from chalicelib.models import LoginSession, Staff
 
@@ -73,9 +73,8 @@ def enrolment(school_name: str, token: str | None, now: datetime | None = None) 
     return {"secret": secret, "uri": uri, "qr_svg": svg}
 
 
-def _code_text(value) -> str:
-    if not isinstance(value, str) or len(value) > 32:
-        raise InvalidInputError("Enter the code.", {"code": "Enter the 6-digit code from your authenticator app."})
+def _code_text(value: str) -> str:
+    """The code as typed (request model Code: text of at most 32 characters), without spaces, in lower case."""
     return "".join(value.split()).lower()
 
 
@@ -141,7 +140,7 @@ def refuse(staff: Staff, reason: str, message: str, source: dict | None = None, 
     raise InvalidInputError(message, {field: message})
 
 
-def complete(token: str, value, now: datetime | None = None, source: dict | None = None) -> Staff:
+def complete(token: str, value: str, now: datetime | None = None, source: dict | None = None) -> Staff:
     """Check a code (or a recovery code) for a pending "code" session and make it a full session."""
     now = now or utcnow()
     session, staff = sessions.resume(token, now, stage="code")
@@ -154,7 +153,7 @@ def complete(token: str, value, now: datetime | None = None, source: dict | None
     return accept(session, staff, "a code" if step is not None else "a recovery code", source)
 
 
-def enrol(token: str, value, now: datetime | None = None, source: dict | None = None) -> tuple[Staff, list[str]]:
+def enrol(token: str, value: str, now: datetime | None = None, source: dict | None = None) -> tuple[Staff, list[str]]:
     """Confirm enrolment with a first code: store the secret and ten recovery codes, make the session full."""
     now = now or utcnow()
     session, staff = sessions.resume(token, now, stage="enrol")
@@ -183,7 +182,7 @@ def enrol(token: str, value, now: datetime | None = None, source: dict | None = 
                 condition=LoginSession.stage == "enrol",
             )
     except TransactWriteError:
-        raise LanternError("Your authenticator app was set up a moment ago. Log in again.", status=409) from None
+        raise ConflictError("Your authenticator app was set up a moment ago. Log in again.") from None
     audit.record(f"staff#{staff.staff_id}", staff.staff_id, "set up an authenticator app", source or {}, now)
     logger.info("second factor enrolled", extra={"staff_id": staff.staff_id})
     return staff, codes

@@ -1,6 +1,10 @@
 """What leaders do to an incident: add actions, re-categorise, set a concern level, assign, change status, add
 agencies. Each is a new event (who, when, what, why) written in one transaction with the incident's current
 state and the pupils' chronology entries; what the member of staff wrote is never overwritten.
+
+Each takes its form as its request model has read it (chalicelib/web/requests.py: types, lengths, dates that
+exist); what depends on the settings, the clock or the incident is checked here, and problems are keyed by the
+names of what was sent ("reason", "categories"), which the web layer puts on the page's fields.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -15,122 +20,103 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import access, audit, notify, outbox, people
 from chalicelib.clock import utcnow
-from chalicelib.errors import ForbiddenError, InvalidInputError, LanternError
+from chalicelib.errors import ConflictError, ForbiddenError, InvalidInputError
 from chalicelib.incidents import review
-from chalicelib.incidents.form import FieldChecker, local_moment, question_ids
+from chalicelib.incidents.form import Problems, local_moment, question_ids
 from chalicelib.log import logger
 from chalicelib.models import Alert, ChronologyEntry, Incident, IncidentEvent, PlannerReminder, Staff
 from chalicelib.settings import SchoolSettings
 
+if TYPE_CHECKING:
+    from chalicelib.web.requests import (
+        ActionDone,
+        AgenciesChange,
+        Assignment,
+        ConcernLevel,
+        NewAction,
+        Recategorisation,
+        StatusChange,
+    )
+
 ACTION_MAX = 5_000
 REASON_MAX = 1_000
 DONE_NOTE_MAX = 1_000
+MAX_TAGGED = 20
+MAX_KEPT = 40
 PROBLEM = "There is a problem. Nothing has been changed."
 FOLLOW_UP_TIME = "08:00"  # a follow-up reminder arrives at the start of the school day
 UNCHANGED_FIELD = {
-    "recategorised": "recategorise-categories",
-    "concern level": "concern-level",
-    "assigned": "assign-to",
-    "status": "status-status",
+    "recategorised": "categories",
+    "concern level": "level",
+    "assigned": "assigned_ids",
+    "status": "status",
     "agencies": "agencies",
 }
 
 
-class ChangedMeanwhileError(LanternError):
-    status = 409
-
+class ChangedMeanwhileError(ConflictError):
     def __init__(self) -> None:
         super().__init__("Someone else changed this incident a moment ago. Reload the page and try again.")
 
 
-def _fields(data: dict, known: set[str], check: FieldChecker, field_for: dict[str, str]) -> None:
-    for name in sorted(set(data) - known):
-        check.fail(field_for.get(name, name), "This is not a field Lantern expects.")
-
-
-def _date(check: FieldChecker, value, field: str, label: str, *, required: bool) -> str | None:
-    if value in (None, "") and not required:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat() if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        pass
-    check.fail(field, f"Enter the {label} as a date, like 27/11/2026.")
-    return None
-
-
-def add_action(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
-    check = FieldChecker()
-    _fields(data, {"text", "date", "tagged_ids", "follow_up", "idempotency_key"}, check, {"text": "action-text"})
-    text = check.text(data.get("text"), "action-text", "Action", ACTION_MAX, required=True)
-    when = _date(check, data.get("date"), "action-date", "date of the action", required=True)
+def add_action(school: SchoolSettings, user: Staff, incident_id: str, form: NewAction, source: dict) -> dict:
+    check = Problems()
     today = utcnow().astimezone(school.zone).date()
-    if when and date.fromisoformat(when) > today:
-        check.fail("action-date", "The date of the action cannot be in the future.")
-    tagged = check.ids(data.get("tagged_ids"), "action-tagged", "staff to tag", 20)
-    follow_up = _date(check, data.get("follow_up"), "action-follow-up", "follow up date", required=False)
+    if date.fromisoformat(form.date) > today:
+        check.fail("date", "The date of the action cannot be in the future.")
+    follow_up = form.follow_up or None
     if follow_up and date.fromisoformat(follow_up) <= today:
-        check.fail("action-follow-up", "Choose a follow up date after today.")
-    details = {"text": text, "date": when, "tagged_ids": tagged, "follow_up": follow_up}
-    return _change(school, user, incident_id, "action", details, "", check, source, key=_key(check, data))
+        check.fail("follow_up", "Choose a follow up date after today.")
+    details = {"text": form.text, "date": form.date, "tagged_ids": list(form.tagged_ids), "follow_up": follow_up}
+    return _change(school, user, incident_id, "action", details, "", check, source, key=_key(form))
 
 
-def recategorise(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
-    check = FieldChecker()
-    _fields(data, {"categories", "subcategories", "reason", "keep_ids", "idempotency_key"}, check, {})
+def recategorise(school: SchoolSettings, user: Staff, incident_id: str, form: Recategorisation, source: dict) -> dict:
+    check = Problems()
     names = [c.name for c in school.categories]
     message = "Choose at least one category and one sub-category for each."
-    categories = check.choices(data.get("categories"), "recategorise-categories", names, message)
-    raw = data.get("subcategories") if isinstance(data.get("subcategories"), dict) else {}
+    categories = check.choices(form.categories, "categories", names, message)
     subcategories = {}
     for name in categories:
-        chosen = check.choices(raw.get(name), "recategorise-categories", school.category(name).subcategories, message)
+        chosen = check.choices(
+            form.subcategories.get(name, []), "subcategories", school.category(name).subcategories, message
+        )
         if not chosen:
-            check.fail("recategorise-categories", f"Choose at least one {name} sub-category.")
+            check.fail("subcategories", f"Choose at least one {name} sub-category.")
         subcategories[name] = chosen
     if not categories:
-        check.fail("recategorise-categories", message)
-    reason = check.text(data.get("reason"), "recategorise-reason", "Reason", REASON_MAX, required=True)
-    keep = check.ids(data.get("keep_ids"), "recategorise-keep", "people to keep on it", 40)
-    details = {"categories": categories, "subcategories": subcategories, "keep_ids": keep}
-    return _change(school, user, incident_id, "recategorised", details, reason, check, source, key=_key(check, data))
+        check.fail("categories", message)
+    details = {"categories": categories, "subcategories": subcategories, "keep_ids": list(form.keep_ids)}
+    return _change(school, user, incident_id, "recategorised", details, form.reason, check, source, key=_key(form))
 
 
-def set_concern_level(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
-    check = FieldChecker()
-    _fields(data, {"level", "reason", "idempotency_key"}, check, {})
-    level = check.one_of(data.get("level"), "concern-level", review.CONCERN_LEVELS, "Choose low, medium or high.")
-    reason = check.text(data.get("reason"), "concern-reason", "Reason", REASON_MAX, required=True)
-    details = {"level": level}
-    return _change(school, user, incident_id, "concern level", details, reason, check, source, key=_key(check, data))
+def set_concern_level(school: SchoolSettings, user: Staff, incident_id: str, form: ConcernLevel, source: dict) -> dict:
+    details = {"level": form.level}
+    return _change(school, user, incident_id, "concern level", details, form.reason, Problems(), source, key=_key(form))
 
 
-def assign(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
-    check = FieldChecker()
-    _fields(data, {"assigned_ids", "reason", "idempotency_key"}, check, {})
-    assigned = check.ids(data.get("assigned_ids"), "assign-to", "people to assign", 10)
-    reason = check.text(data.get("reason"), "assign-reason", "Reason", REASON_MAX, required=False)
-    details = {"assigned_ids": assigned}
-    return _change(school, user, incident_id, "assigned", details, reason, check, source, key=_key(check, data))
+def assign(school: SchoolSettings, user: Staff, incident_id: str, form: Assignment, source: dict) -> dict:
+    details = {"assigned_ids": list(form.assigned_ids)}
+    return _change(school, user, incident_id, "assigned", details, form.reason, Problems(), source, key=_key(form))
 
 
-def set_status(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
-    check = FieldChecker()
-    _fields(data, {"status", "decision", "reason", "idempotency_key"}, check, {})
-    status = check.one_of(data.get("status"), "status-status", ("Active", "Closed"), "Choose Active or Closed.")
-    closing = status == "Closed"
-    decision = check.text(data.get("decision"), "status-decision", "Decision", REASON_MAX, required=closing)
-    reason = check.text(data.get("reason"), "status-reason", "Reason", REASON_MAX, required=closing)
-    details = {"status": status, "decision": decision}
-    return _change(school, user, incident_id, "status", details, reason, check, source, key=_key(check, data))
+def set_status(school: SchoolSettings, user: Staff, incident_id: str, form: StatusChange, source: dict) -> dict:
+    """Closing an incident records the decision and why; reopening it, why."""
+    check = Problems()
+    if form.status == "Closed":
+        if not form.decision:
+            check.fail("decision", "Enter the decision.")
+        if not form.reason:
+            check.fail("reason", "Enter the reason.")
+    details = {"status": form.status, "decision": form.decision}
+    return _change(school, user, incident_id, "status", details, form.reason, check, source, key=_key(form))
 
 
-def set_agencies(school: SchoolSettings, user: Staff, incident_id: str, data: dict, source: dict) -> dict:
-    check = FieldChecker()
-    _fields(data, {"agencies", "idempotency_key"}, check, {})
-    agencies = check.choices(data.get("agencies"), "agencies", school.agencies, "Choose agencies from the list.")
+def set_agencies(school: SchoolSettings, user: Staff, incident_id: str, form: AgenciesChange, source: dict) -> dict:
+    check = Problems()
+    agencies = check.choices(form.agencies, "agencies", school.agencies, "Choose agencies from the list.")
     details = {"agencies": agencies}
-    return _change(school, user, incident_id, "agencies", details, "", check, source, key=_key(check, data))
+    return _change(school, user, incident_id, "agencies", details, "", check, source, key=_key(form))
 
 
 def _change(
@@ -140,7 +126,7 @@ def _change(
     kind: str,
     details: dict,
     reason: str,
-    check: FieldChecker,
+    check: Problems,
     source: dict,
     now: datetime | None = None,
     *,
@@ -154,8 +140,7 @@ def _change(
     if not access.may_act(user.role, state, school):
         review.audit.record(review.subject(incident_id), user.staff_id, f"refused: change ({kind})", source)
         raise ForbiddenError("Only the leadership team can change this incident.")
-    if check.problems:
-        raise InvalidInputError(PROBLEM, check.problems)
+    check.raise_any(PROBLEM)
     receipt = _receipt(incident_id, user, key, kind, now) if key else None
     if receipt is not None and _already_done(receipt):
         return _page_after(school, user, incident, state, source)
@@ -167,7 +152,7 @@ def _change(
     if kind == "action":
         unknown = [i for i in details["tagged_ids"] if i not in staff or not access.may_be_alerted(staff[i].role)]
         if unknown:
-            raise InvalidInputError(PROBLEM, {"action-tagged": "Choose the staff to tag from the list."})
+            raise InvalidInputError(PROBLEM, {"tagged_ids": "Choose the staff to tag from the list."})
         state["tagged_ids"] = list(dict.fromkeys(state["tagged_ids"] + details["tagged_ids"]))
         newly_alerted = {i: "tagged in an action" for i in details["tagged_ids"] if i != user.staff_id}
         # An action is something to do when someone is tagged in it or it has a follow-up date; it is then
@@ -196,7 +181,7 @@ def _change(
             member = staff.get(staff_id)
             if member is None or not access.may_act(member.role, state, school):
                 raise InvalidInputError(
-                    PROBLEM, {"assign-to": "Choose people from the leadership team who can read this incident."}
+                    PROBLEM, {"assigned_ids": "Choose people from the leadership team who can read this incident."}
                 )
         newly_alerted = {i: "assigned" for i in details["assigned_ids"] if i not in state["assigned_ids"]}
         newly_alerted.pop(user.staff_id, None)
@@ -294,15 +279,9 @@ def _change(
     return _page_after(school, user, incident, state, source)
 
 
-def _key(check: FieldChecker, data: dict) -> str | None:
-    """The form's idempotency key (one per form shown), if it sent one."""
-    value = data.get("idempotency_key")
-    if value is None:
-        return None
-    if not isinstance(value, str) or not 8 <= len(value) <= 100:
-        check.fail("idempotency_key", "Reload the page and try again.")
-        return None
-    return value
+def _key(form) -> str | None:
+    """The form's idempotency key (one per form shown), if it sent one (8 to 100 characters: its request model)."""
+    return form.idempotency_key or None
 
 
 def _receipt(incident_id: str, user: Staff, key: str, kind: str, now: datetime) -> IncidentEvent:
@@ -357,13 +336,12 @@ def _update_chronology(transaction: TransactWrite, incident: Incident, state: di
 
 
 def complete_action(
-    school: SchoolSettings, user: Staff, incident_id: str, action_id: str, data: dict, source: dict
+    school: SchoolSettings, user: Staff, incident_id: str, action_id: str, form: ActionDone, source: dict
 ) -> dict:
     """Mark an action done with a short note: by anyone it was given to, or by the leadership team acting on
     the incident. One transaction: the "action done" event, the chronology, and every owner's open work closed."""
-    check = FieldChecker()
-    _fields(data, {"note", "idempotency_key"}, check, {"note": "action-done-note"})
-    note = check.text(data.get("note"), "action-done-note", "What was done", DONE_NOTE_MAX, required=False)
+    check = Problems()
+    note = form.note
     now = utcnow()
     incident, _ = review.load_for(school, user, incident_id, source, what="mark an action done")
     history = review.events(incident_id)
@@ -374,9 +352,8 @@ def complete_action(
         review.audit.record(review.subject(incident_id), user.staff_id, "refused: mark an action done", source)
         raise ForbiddenError(review.NO_ACCESS)
     if not owners:
-        check.fail("action-done-note", "This action records what was done: there is nothing to mark as done.")
-    if check.problems:
-        raise InvalidInputError(PROBLEM, check.problems)
+        check.fail("note", "This action records what was done: there is nothing to mark as done.")
+    check.raise_any(PROBLEM)
     if review.completion_of(action_id, history) is not None:
         return _page_after(school, user, incident, state, source)  # already done (a retry, or a colleague)
 

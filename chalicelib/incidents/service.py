@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -21,8 +22,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import access, audit, files, notify, outbox, people
 from chalicelib.clock import utcnow
-from chalicelib.errors import InvalidInputError, LanternError
-from chalicelib.incidents.form import Submission, parse_submission
+from chalicelib.errors import ConflictError, InvalidInputError, RepeatMismatchError, UnavailableError
+from chalicelib.incidents.form import PROBLEM, Submission, parse_submission
 from chalicelib.log import logger
 from chalicelib.models import (
     IDEMPOTENCY_TABLE,
@@ -40,6 +41,9 @@ from chalicelib.reports import patterns
 from chalicelib.reports.keys import groups_of, report_month
 from chalicelib.settings import SchoolSettings
 
+if TYPE_CHECKING:
+    from chalicelib.web.requests import NewIncident
+
 IDEMPOTENCY_HOURS = 24
 REASON_ORDER = ("assigned", "alerted", "head of school")
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
@@ -51,16 +55,12 @@ def incident_id_for(reporter_id: str, idempotency_key: str) -> str:
     return str(uuid.uuid5(_INCIDENT_IDS, f"{reporter_id}#{idempotency_key}"))
 
 
-class StillAddingError(LanternError):
-    status = 409
-
+class StillAddingError(ConflictError):
     def __init__(self) -> None:
         super().__init__("This incident is still being added. Wait a moment, then choose Try again.")
 
 
-class DifferentResubmissionError(LanternError):
-    status = 422
-
+class DifferentResubmissionError(RepeatMismatchError):
     def __init__(self) -> None:
         super().__init__("This form was already sent with different details. Reload the page to add a new incident.")
 
@@ -68,7 +68,7 @@ class DifferentResubmissionError(LanternError):
 def add_incident(
     school: SchoolSettings,
     reporter: Staff,
-    body: dict,
+    form: NewIncident,
     *,
     now: datetime | None = None,
     lambda_context=None,
@@ -81,11 +81,12 @@ def add_incident(
     )
 
     now = now or utcnow()
-    submission = resolve_pupils(parse_submission(body, school, now))  # every 400 before anything is written
+    submission = resolve_pupils(parse_submission(form, school, now))  # every refusal before anything is written
     create, config = _idempotent_create()
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
-    request = {"reporter_id": reporter.staff_id, "idempotency_key": submission.idempotency_key, "payload": body}
+    payload = form.model_dump(mode="json")  # a repeat must send the same (a changed one is refused)
+    request = {"reporter_id": reporter.staff_id, "idempotency_key": submission.idempotency_key, "payload": payload}
     try:
         return create(
             request=request, school=school, reporter=reporter, submission=submission, now=now, source=source or {}
@@ -119,15 +120,15 @@ def resolve_pupils(submission: Submission) -> Submission:
     linked = [ids[ref] for ref in submission.linked_pupil_ids]
     problems = {}
     if pupil_id is None:
-        problems["pupil"] = UNKNOWN_PUPIL
+        problems["pupil_id"] = UNKNOWN_PUPIL
     if None in linked:
-        problems["linked-pupils"] = UNKNOWN_LINKED
+        problems["linked_pupil_ids"] = UNKNOWN_LINKED
     elif len(set(linked)) != len(linked):
-        problems["linked-pupils"] = "Linked students are listed twice."
+        problems["linked_pupil_ids"] = "Linked students are listed twice."
     elif pupil_id in linked:
-        problems["linked-pupils"] = "The student this incident is about cannot also be a linked student."
+        problems["linked_pupil_ids"] = "The student this incident is about cannot also be a linked student."
     if problems:
-        raise InvalidInputError("There is a problem with the incident. Nothing has been saved yet.", problems)
+        raise InvalidInputError(PROBLEM, problems)
     return submission._replace(pupil_id=pupil_id, linked_pupil_ids=linked)
 
 
@@ -233,10 +234,8 @@ def _save(
     size = 1 + 2 * len(pupils) + 2 * len(recipients) + 2 * len(rules) * len(dsl_team)
     size += 1 if submission.planner else 0
     if size > MAX_TRANSACTION_ITEMS:
-        raise InvalidInputError(
-            "There is a problem with the incident. Nothing has been saved yet.",
-            {"alert": "Too many people and students for one incident: alert fewer people or link fewer students."},
-        )
+        too_many = "Too many people and students for one incident: alert fewer people or link fewer students."
+        raise InvalidInputError(PROBLEM, {"alerted_ids": too_many})
 
     def alert_for(staff_id: str, key: str, reason: str) -> Alert:
         """An unread alert about this incident, in its recipient's open work."""
@@ -295,7 +294,7 @@ def _save(
         if _already_added(error, len(pupils)):
             return receipt(Incident.get(incident_id, consistent_read=True), staff)
         raise _explain(
-            error, ["pupil" if involvement == "subject" else "linked-pupils" for _, involvement in pupils]
+            error, ["pupil_id" if involvement == "subject" else "linked_pupil_ids" for _, involvement in pupils]
         ) from None
 
     counts = {"recipients": len(recipients), "pattern_alerts": len(rules)}
@@ -356,16 +355,16 @@ def _recipients(school: SchoolSettings, staff: dict[str, Staff], reporter: Staff
 
     for staff_id in submission.alerted_ids:
         if staff_id not in staff or not access.may_be_alerted(staff[staff_id].role):
-            problems["alert"] = "Choose the people to alert from the list."
+            problems["alerted_ids"] = "Choose the people to alert from the list."
     for staff_id in submission.assigned_ids:
         member = staff.get(staff_id)
         if member is None or member.role not in people.LEADERSHIP_ROLES:
-            problems["assign-to"] = "Choose who to assign from the leadership team in the list."
+            problems["assigned_ids"] = "Choose who to assign from the leadership team in the list."
         elif not may_read_all(member):
             kinds = " and ".join(submission.categories)
-            problems["assign-to"] = f"{member.name} cannot be assigned a {kinds} concern. Choose someone else."
+            problems["assigned_ids"] = f"{member.name} cannot be assigned a {kinds} concern. Choose someone else."
     if problems:
-        raise InvalidInputError("There is a problem with the incident. Nothing has been saved yet.", problems)
+        raise InvalidInputError(PROBLEM, problems)
 
     assigned = list(submission.assigned_ids)
     if not assigned:  # the school's defaults, so nobody has to remember who deals with what
@@ -387,7 +386,7 @@ def _recipients(school: SchoolSettings, staff: dict[str, Staff], reporter: Staff
     return reasons
 
 
-def _explain(error: TransactWriteError, pupil_fields: list[str]) -> LanternError:
+def _explain(error: TransactWriteError, pupil_fields: list[str]) -> InvalidInputError | UnavailableError:
     """Turn a cancelled transaction into a message for the form (nothing was written).
 
     PynamoDB sends condition checks first, so the first reasons are the pupils' checks, in order."""
@@ -395,8 +394,7 @@ def _explain(error: TransactWriteError, pupil_fields: list[str]) -> LanternError
     for reason, field in zip(reasons, pupil_fields, strict=False):
         if reason is not None and reason.code == "ConditionalCheckFailed":
             return InvalidInputError(
-                "There is a problem with the incident. Nothing has been saved yet.",
-                {field: "This student is not on the school's roll. Choose the student from the list."},
+                PROBLEM, {field: "This student is not on the school's roll. Choose the student from the list."}
             )
     logger.error("incident transaction cancelled", extra={"reasons": [r.code if r else None for r in reasons]})
-    return LanternError("The incident could not be saved. Nothing has been saved yet: choose Try again.", status=503)
+    return UnavailableError("The incident could not be saved. Nothing has been saved yet: choose Try again.")

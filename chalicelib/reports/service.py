@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from chalicelib import access, audit
 from chalicelib.clock import utcnow
@@ -21,8 +22,10 @@ from chalicelib.reports import aggregate as agg
 from chalicelib.reports import periods
 from chalicelib.settings import PUPIL_FLAGS, SchoolSettings
 
+if TYPE_CHECKING:
+    from chalicelib.web.requests import ExportQuery, ReportQuery
+
 AUDIT_SUBJECT = "reports"
-MAX_TEXT = 60
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -67,12 +70,13 @@ def _row(item: Incident) -> agg.ReportIncident:
     )
 
 
-def parse_filters(school: SchoolSettings, role: str, query: dict) -> agg.Filters:
-    """The page's filters, each checked against the school's settings and what the reader may read."""
+def parse_filters(school: SchoolSettings, role: str, query: ReportQuery) -> agg.Filters:
+    """The page's filters (short text: its request model), each checked against the school's settings and what
+    the reader may read."""
     problems = {}
 
     def one_of(key: str, choices) -> str:
-        value = (query.get(key) or "").strip()
+        value = getattr(query, key)
         if value and value not in choices:
             problems[key] = "Choose from the list."
         return value
@@ -81,35 +85,27 @@ def parse_filters(school: SchoolSettings, role: str, query: dict) -> agg.Filters
     category = one_of("category", readable)  # a category the reader may not read is simply not a choice
     chosen = school.category(category) if category and category in readable else None
     subcategory = one_of("subcategory", chosen.subcategories if chosen else ())
-    text = {}
-    for key in ("year_group", "class_name"):
-        value = (query.get(key) or "").strip()
-        if len(value) > MAX_TEXT:
-            problems[key] = "Choose from the list."
-        text[key] = value
     filters = agg.Filters(
         category=category,
         subcategory=subcategory,
-        year_group=text["year_group"],
-        class_name=text["class_name"],
+        year_group=query.year_group,
+        class_name=query.class_name,
         flag=one_of("flag", PUPIL_FLAGS),
         location=one_of("location", school.locations),
         session=one_of("session", [s.name for s in school.sessions]),
         status=one_of("status", agg.STATUSES),
     )
-    if query.get("interval") and query["interval"] not in ("week", "month"):
-        problems["interval"] = "Choose weeks or months."
     if problems:
         raise InvalidInputError("Check the filters.", problems)
     return filters
 
 
-def _period(school: SchoolSettings, query: dict, today) -> periods.Period:
-    return periods.choose(school, query.get("preset") or None, query.get("from"), query.get("to"), today)
+def _period(school: SchoolSettings, query: ReportQuery, today) -> periods.Period:
+    return periods.choose(school, query.preset or None, query.from_, query.to, today)
 
 
 def report(
-    school: SchoolSettings, user: Staff, query: dict, source: dict, *, now=None, reading: Reading | None = None
+    school: SchoolSettings, user: Staff, query: ReportQuery, source: dict, *, now=None, reading: Reading | None = None
 ) -> dict:
     """The reports page for `user`: every chart for the period and filters, and the previous period's total."""
     today = school.today(now or utcnow())
@@ -118,7 +114,7 @@ def report(
     incidents = incidents_in(school, period, reading)
     previous = period.previous()
     previous_total = agg.count(school, user.role, incidents_in(school, previous, reading), filters)
-    result = agg.aggregate(school, user.role, incidents, filters, period, query.get("interval") or "")
+    result = agg.aggregate(school, user.role, incidents, filters, period, query.interval)
     names = {p.pupil_id: p for p in Pupil.batch_get([row["pupil_id"] for row in result["top_pupils"]])}
     for row in result["top_pupils"]:
         pupil = names.get(row["pupil_id"])
@@ -130,7 +126,7 @@ def report(
     return {
         **result,
         "period": {
-            "preset": query.get("preset") or ("term" if school.terms else "year"),
+            "preset": query.preset or ("term" if school.terms else "year"),
             "from": period.first.isoformat(),
             "to": period.last.isoformat(),
             "days": period.days,
@@ -161,11 +157,10 @@ def _cell(value) -> str:
     return f"'{text}" if text.startswith(CSV_FORMULA_STARTS) else text
 
 
-def export_incidents(
-    school: SchoolSettings, user: Staff, query: dict, source: dict, *, names: bool, account: bool, now=None
-) -> dict:
+def export_incidents(school: SchoolSettings, user: Staff, query: ExportQuery, source: dict, *, now=None) -> dict:
     """The filtered incidents as CSV (UTF-8 with a byte-order mark, so Excel reads it as UTF-8): no pupils' names
-    or accounts unless asked for. Audited."""
+    or accounts unless asked for (`query.names`, `query.account`). Audited."""
+    names, account = query.names == "1", query.account == "1"
     today = school.today(now or utcnow())
     filters = parse_filters(school, user.role, query)
     period = _period(school, query, today)

@@ -29,7 +29,7 @@ from chalicelib.roster_import.columns import (
     STAFF_COLUMNS,
     YEAR_GROUPS,
 )
-from chalicelib.roster_import.parsing import Parsed, Upload, decode, parse_pupils, parse_staff, read_upload
+from chalicelib.roster_import.parsing import Parsed, decode, parse_pupils, parse_staff
 from chalicelib.roster_import.pupils import all_pupils, apply_pupils
 from chalicelib.roster_import.staff import apply_staff
 from chalicelib.roster_import.summary import ImportSummary
@@ -46,7 +46,6 @@ __all__ = [
     "YEAR_GROUPS",
     "ImportSummary",
     "Parsed",
-    "Upload",
     "all_pupils",
     "apply_pupils",
     "apply_staff",
@@ -57,7 +56,6 @@ __all__ = [
     "is_valid_upn",
     "parse_pupils",
     "parse_staff",
-    "read_upload",
     "upn_check_letter",
 ]
 

@@ -7,17 +7,13 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
 
 from chalicelib.clock import utcnow
-from chalicelib.errors import InvalidInputError
 from chalicelib.roster_import.columns import (
     CLASS_LENGTH,
     HONORIFICS,
-    KINDS,
     MAX_BYTES,
     MAX_ERRORS,
-    MAX_REQUEST_BYTES,
     MAX_ROWS,
     NAME_LENGTH,
     PUPIL_COLUMNS,
@@ -35,7 +31,6 @@ from chalicelib.roster_import.values import (
     _upn,
     _year_group,
 )
-from chalicelib.validation import read_json_object
 
 
 @dataclass
@@ -59,12 +54,6 @@ class Parsed:
         if self.error_count > len(self.errors):
             self.errors.append(f"…and {self.error_count - len(self.errors)} more problems.")
         return self
-
-
-class Upload(NamedTuple):
-    kind: str
-    csv: str
-    full: bool
 
 
 def decode(data: bytes) -> tuple[str, list[str]]:
@@ -295,25 +284,3 @@ def parse_staff(text: str) -> Parsed:
             row["title"] = title
         parsed.rows.append(row)
     return parsed.finish()
-
-
-def read_upload(raw: bytes | str | None) -> Upload:
-    """The admin page's upload: a JSON object {"kind": "pupils"|"staff", "csv": "...", "full": bool}."""
-    if raw is None or raw in (b"", ""):
-        raise InvalidInputError("Choose a CSV file to import.", {"csv": "Choose a CSV file to import."})
-    if len(raw) > MAX_REQUEST_BYTES:
-        raise InvalidInputError(
-            f"The file is too large: Lantern takes at most {MAX_BYTES // 1024 // 1024} MB in one file.", status=413
-        )
-    data = read_json_object(raw, max_bytes=MAX_REQUEST_BYTES)
-    problems = {name: "This is not a field Lantern expects." for name in data if name not in ("kind", "csv", "full")}
-    kind, text, full = data.get("kind"), data.get("csv"), data.get("full", False)
-    if kind not in KINDS:
-        problems["kind"] = "Choose whether the file lists pupils or staff."
-    if not isinstance(text, str) or not text.strip():
-        problems["csv"] = "Choose a CSV file to import."
-    if not isinstance(full, bool):
-        problems["full"] = "Say whether this is the full roster."
-    if problems:
-        raise InvalidInputError("There is a problem with the import.", problems)
-    return Upload(kind=kind, csv=text, full=full)

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.clock import utcnow
-from chalicelib.errors import LanternError
+from chalicelib.errors import ConflictError
 from chalicelib.roster_import import index
 from chalicelib.roster_import.columns import IMPORT_ACTOR
 from chalicelib.roster_import.parsing import Parsed
@@ -43,8 +43,8 @@ STEP_SECONDS = 12.0  # a step's work, well inside API Gateway's 29 s (a transact
 ABANDONED = timedelta(minutes=2)  # a job nobody has stepped for this long may be replaced by a new import
 
 
-class ImportRunning(LanternError):
-    status = 409
+class ImportRunning(ConflictError):
+    pass
 
 
 def start(
@@ -71,7 +71,7 @@ def start(
     try:
         entries, _ = index.read()
     except index.IndexMissing as missing:
-        raise LanternError(str(missing), status=409) from None
+        raise ConflictError(str(missing)) from None
     ops = plan(parsed, entries, full, summary)
     job_id = str(uuid.uuid4())
     parts = [ops[i : i + PART_OPS] for i in range(0, len(ops), PART_OPS)]

@@ -1,32 +1,49 @@
-"""The web layer: every route declares who may call it; everything else about a request is decided here.
+"""The web layer: every route declares who may call it and what it reads; everything else about a request is
+decided here.
 
 Deny by default: a route registered through `Routes.route` must name `allow` (PUBLIC, SIGNED_IN or a set of
-roles). The guard then, for every call: refuses cross-site writes (custom header + JSON only), resolves the
-session cookie, checks the role, runs the view, and turns `LanternError` into `{"error", "fields"}` JSON.
-No stack trace or internal detail ever reaches the client.
+roles). It names the request model of its body (`body=`, a model of chalicelib/web/requests.py by name) and of its
+query string (`query=`); a route that names none takes no body (nothing, or `{}`) and no query parameter. The
+guard then, for every call: refuses cross-site writes (custom header + JSON only), resolves the session cookie,
+checks the role, reads the body and the query through their models (`call.form`, `call.query`), runs the view,
+and turns `LanternError` into `{"error", "fields"}` JSON: the status from the error's kind (`STATUSES`), the fields
+on the page's field ids (the model's `on_page`). No stack trace or internal detail ever reaches the client.
 
 >>> routes = Routes(app)
->>> @routes.route("/me", allow=SIGNED_IN)
-... def me(call): return {"name": call.user.name}
+>>> @routes.route("/auth/forgot", methods=("POST",), allow=PUBLIC, body="PasswordLinkRequest")
+... def forgot(call): return send_link(call.form.email)
 """
 
 from __future__ import annotations
 
 import functools
 import hmac
+import importlib
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from chalice import Chalice, Response
 
 from chalicelib import models
 from chalicelib.auth import sessions
-from chalicelib.errors import ForbiddenError, LanternError, NotSignedInError
+from chalicelib.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    LanternError,
+    NotFoundError,
+    NotSignedInError,
+    RepeatMismatchError,
+    SecondFactorNeededError,
+    TooLargeError,
+    UnavailableError,
+)
 from chalicelib.log import logger
 from chalicelib.models import Staff
 from chalicelib.settings import ROLES
-from chalicelib.validation import Text, read_body
+from chalicelib.validation import NOT_EXPECTED, read_json_object
 
 PUBLIC = frozenset({"anonymous", *ROLES})
 SIGNED_IN = frozenset(ROLES)
@@ -54,22 +71,102 @@ def session_cookie(token: str, *, max_age: int) -> str:
     return f"{session_cookie_name()}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
 
 
+PROBLEM = "There is a problem with what was entered."
+
+
+class NotJSONError(InvalidInputError):
+    """A write that is not JSON (a cross-site form can send form types; Lantern's pages send JSON)."""
+
+
+# The HTTP status of each kind of error: the error's nearest kind in this table (a domain's own error classes
+# subclass these kinds). Domain code raises kinds, never statuses.
+STATUSES: dict[type[LanternError], int] = {
+    LanternError: 400,
+    InvalidInputError: 400,
+    TooLargeError: 413,
+    NotJSONError: 415,
+    NotSignedInError: 401,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    RepeatMismatchError: 422,
+    UnavailableError: 503,
+}
+
+
+def status_of(error: LanternError) -> int:
+    return next(STATUSES[kind] for kind in type(error).__mro__ if kind in STATUSES)
+
+
+REQUEST_MODELS = "chalicelib.web.requests"
+
+
+def request_models():
+    """chalicelib/web/requests.py, imported on first use: pydantic stays off a cold start that reads no body."""
+    return importlib.import_module(REQUEST_MODELS)
+
+
+def model_named(name: str):
+    """The request model of this name: "SignIn" in chalicelib/web/requests.py, "roster_requests.RosterUpload" in
+    chalicelib/web/roster_requests.py (a model whose limits come from a package only its routes should load)."""
+    module_name, _, model_name = name.rpartition(".")
+    module = importlib.import_module(f"chalicelib.web.{module_name}") if module_name else request_models()
+    model = getattr(module, model_name, None)
+    if not (isinstance(model, type) and issubclass(model, request_models().Form)):
+        raise LookupError(f"{name} is not a request model")
+    return model
+
+
+class Reads(NamedTuple):
+    """What a route reads. `body`: a request model's name, or {value: name} chosen by the value of the path's
+    parameter `body_by` (a value not listed reads no model, and the view answers it), or None: no body (nothing,
+    or `{}`). `query`: a request model's name, or None: no query parameter."""
+
+    body: str | Mapping[str, str] | None = None
+    body_by: str | None = None
+    query: str | None = None
+
+
 class Call:
-    """What a view needs from one request: the caller, the body, where it came from; a view may set a cookie."""
+    """What a view needs from one request: the caller, the body and query as their models read them (`form`,
+    `query`), where it came from; a view may set a cookie."""
 
     def __init__(self, request) -> None:
         self.request = request
         self.user: Staff | None = None
         self.token: str | None = None
         self.set_cookie: str | None = None
+        self.form: Any = None  # the body, as its request model read it
+        self.query: Any = None  # the query string, as its request model read it
+        self.model: type | None = None  # the model that read the body or query: its `on_page` places problems
+
+    def read(self, reads: Reads, url_params: dict) -> None:
+        """Read the query string and the body through the route's request models, or refuse what it does not take."""
+        params = self.request.query_params or {}
+        if reads.query:
+            self.model = model_named(reads.query)
+            self.query = request_models().read_query(self.model, {name: params[name] for name in params})
+        elif params:
+            raise InvalidInputError(PROBLEM, dict.fromkeys(params, NOT_EXPECTED))
+        if self.request.method in ("GET", "HEAD"):
+            return
+        body = reads.body
+        if isinstance(body, Mapping):
+            body = body.get(url_params.get(reads.body_by or "", ""))
+            if body is None:
+                return  # not a value the route knows: the view answers it (with a 404)
+        if body:
+            self.model = model_named(body)
+            self.form = request_models().read_body(self.model, self.request.raw_body)
+        elif self.request.raw_body not in (None, b"", ""):
+            sent = read_json_object(self.request.raw_body)
+            if sent:
+                raise InvalidInputError(PROBLEM, dict.fromkeys(sent, NOT_EXPECTED))
 
     @property
     def cookie_token(self) -> str | None:
         """The session cookie's token, signed in or not (the second factor's routes resolve it themselves)."""
         return _cookie_token(self.request)
-
-    def body(self, fields: dict[str, Text]) -> dict[str, str]:
-        return read_body(self.request.raw_body, fields)
 
     @property
     def source(self) -> dict[str, str]:
@@ -112,36 +209,87 @@ def json_response(body: dict, status: int = 200) -> Response:
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
 
-def error_response(error: LanternError) -> Response:
-    return json_response(error.body(), error.status)
+def error_response(error: LanternError, model: type | None = None) -> Response:
+    """`{"error": message, "fields": {page field id: message}}` with the status of the error's kind."""
+    body: dict = {"error": error.message}
+    if error.fields:
+        body["fields"] = page_ids(getattr(model, "on_page", None) or {}, error.fields)
+    if isinstance(error, SecondFactorNeededError):
+        body["next"] = error.step
+    return json_response(body, status_of(error))
+
+
+def page_ids(on_page: Mapping[str, str], fields: Mapping[str, str]) -> dict[str, str]:
+    """Problems keyed by the names of what was sent (a request model's fields, or dotted paths into them: the
+    domain's names), keyed instead by the page's field ids: `on_page` (a request model's), where a name it does not
+    list keeps its own, and a pattern "answers.*" names each key of an object ("question-{}"). The first problem
+    of each field is kept.
+
+    >>> page_ids({"pupil_id": "pupil", "answers.*": "question-{}"}, {"pupil_id": "Choose", "answers.mood": "No"})
+    {'pupil': 'Choose', 'question-mood': 'No'}
+    """
+    placed: dict[str, str] = {}
+    for name, message in fields.items():
+        placed.setdefault(_page_id(on_page, name), message)
+    return placed
+
+
+def _page_id(on_page: Mapping[str, str], name: str) -> str:
+    parts = name.split(".")
+    for size in range(len(parts), 0, -1):
+        head = ".".join(parts[:size])
+        if head in on_page:
+            return on_page[head]
+        pattern = ".".join([*parts[: size - 1], "*"])
+        if pattern in on_page:
+            return on_page[pattern].format(parts[size - 1])
+    return name
 
 
 class Routes:
-    """Registers guarded routes on a Chalice app and remembers who may call each: `access[(path, method)]`."""
+    """Registers guarded routes on a Chalice app and remembers who may call each, `access[(path, method)]`, and
+    what each reads, `reads[(path, method)]`."""
 
     def __init__(self, app: Chalice) -> None:
         self.app = app
         self.access: dict[tuple[str, str], frozenset[str]] = {}
+        self.reads: dict[tuple[str, str], Reads] = {}
 
-    def route(self, path: str, *, allow: frozenset[str], methods: tuple[str, ...] = ("GET",)) -> Callable:
+    def route(
+        self,
+        path: str,
+        *,
+        allow: frozenset[str],
+        methods: tuple[str, ...] = ("GET",),
+        body: str | Mapping[str, str] | None = None,
+        query: str | None = None,
+    ) -> Callable:
         unknown = set(allow) - PUBLIC
         if not allow or unknown:
             raise ValueError(f"route {path}: allow must name roles from {sorted(PUBLIC)}")
+        if body is not None and set(methods) & {"GET", "HEAD"}:
+            raise ValueError(f"route {path}: a GET has no body; read its query string (query=)")
+        parameters = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if isinstance(body, Mapping) and not parameters:
+            raise ValueError(f"route {path}: a body chosen by a path parameter needs one")
+        reads = Reads(body=body, body_by=parameters[-1] if isinstance(body, Mapping) else None, query=query)
 
         def register(view: Callable) -> Callable:
             @functools.wraps(view)
             def guarded(**url_params):
-                return self._handle(view, allow, url_params)
+                return self._handle(view, allow, reads, url_params)
 
             for method in methods:
                 self.access[(path, method)] = allow
+                self.reads[(path, method)] = reads
             self.app.route(path, methods=list(methods), content_types=ACCEPTED_CONTENT_TYPES)(guarded)
             return view
 
         return register
 
-    def _handle(self, view: Callable, allow: frozenset[str], url_params: dict) -> Response:
+    def _handle(self, view: Callable, allow: frozenset[str], reads: Reads, url_params: dict) -> Response:
         request = self.app.current_request
+        call = None
         try:
             if origin_secret() and not from_cdn(request):  # API Gateway's own address, bypassing the CDN
                 raise ForbiddenError("Use your school's Lantern address.")
@@ -151,9 +299,10 @@ class Routes:
                 _refuse_cross_site(request)
             if allow != PUBLIC or _cookie_token(request):
                 call = self._identify(call, allow, url_params)
+            call.read(reads, url_params)
             result = view(call, **url_params)
         except LanternError as error:
-            return error_response(error)
+            return error_response(error, call.model if call is not None else None)
         except Exception as error:  # noqa: BLE001 - the client must never see internals
             logger.error(
                 "unhandled error",
@@ -197,4 +346,4 @@ def _refuse_cross_site(request) -> None:
         raise ForbiddenError("This request was refused because it did not come from a Lantern page. Reload the page.")
     content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise LanternError("Lantern only accepts JSON here.", status=415)
+        raise NotJSONError("Lantern only accepts JSON here.")

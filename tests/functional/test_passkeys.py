@@ -23,6 +23,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidInputError
 from chalicelib.models import AuditEntry, LoginSession, Staff
 from chalicelib.settings import ROLE_LABELS
+from chalicelib.web.requests import PasskeySignIn, validate
 from tests.functional.test_second_factor import PASSWORD, enrol, sign_in
 from tests.helpers import Api, make_staff, session_cookie_for
 
@@ -254,7 +255,8 @@ def test_a_challenge_expires_after_five_minutes(client, school):
     token = api.cookie.split("=", 1)[1]
     later = utcnow() + passkeys.CHALLENGE_LIFETIME + timedelta(seconds=5)
     with pytest.raises(InvalidInputError):
-        passkeys.sign_in(school, token, phone.get(options), {"ip": "", "user_agent": ""}, now=later)
+        answer = validate(PasskeySignIn, phone.get(options))  # as the route reads it
+        passkeys.sign_in(school, token, answer, {"ip": "", "user_agent": ""}, now=later)
     assert LoginSession.get(_token_hash(api)).stage == "code"
 
 

@@ -8,11 +8,23 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.errors import InvalidInputError
-from chalicelib.incidents.form import parse_submission
+from chalicelib.incidents import form
 from chalicelib.settings import load_school
+from chalicelib.web.requests import NewIncident, validate
+from chalicelib.web.routing import page_ids
 
 SCHOOL = load_school("infra/schools/themead.toml")
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # 13:00 in London (BST)
+
+
+def parse_submission(data: dict, school, now):
+    """As the route reads a submission: its request model, then the settings' and the clock's rules; problems on
+    the page's field ids."""
+    try:
+        return form.parse_submission(validate(NewIncident, data), school, now)
+    except InvalidInputError as error:
+        error.fields = page_ids(NewIncident.on_page, error.fields)
+        raise
 
 
 def body(**changes) -> dict:
@@ -73,9 +85,13 @@ def test_answers_of_unticked_categories_are_dropped_and_choices_keep_the_setting
 
 
 def test_every_problem_is_reported_at_once():
+    """Every problem of the form's shape at once (its request model), then every one of the settings' rules."""
     with pytest.raises(InvalidInputError) as error:
         parse_submission(body(pupil_id=None, location="Roof", account="", status=None), SCHOOL, NOW)
-    assert set(error.value.fields) == {"pupil", "location", "account", "status"}
+    assert set(error.value.fields) == {"pupil", "account", "status"}
+    with pytest.raises(InvalidInputError) as error:
+        parse_submission(body(location="Roof", session="Elevenses", categories=["Gossip"]), SCHOOL, NOW)
+    assert set(error.value.fields) == {"location", "session", "categories"}
 
 
 @pytest.mark.parametrize("bad", [[], "Behaviour", [1], None])

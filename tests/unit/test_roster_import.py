@@ -13,6 +13,9 @@ import pytest
 from chalicelib import roster_import
 from chalicelib.errors import InvalidInputError
 from chalicelib.roster_import import ImportSummary, is_valid_upn, parse_pupils, parse_staff, upn_check_letter
+from chalicelib.web.requests import read_body
+from chalicelib.web.roster_requests import RosterUpload
+from chalicelib.web.routing import status_of
 from tools import demo
 
 TODAY = date(2026, 11, 30)
@@ -629,10 +632,16 @@ def test_a_pupils_file_offered_as_staff_is_refused_by_its_columns():
 # --- the upload from the admin page --------------------------------------------------------------------------------
 
 
+def read_upload(raw):
+    """The admin page's upload as the route reads it: through its request model."""
+    return read_body(RosterUpload, raw)
+
+
 def test_an_upload_is_a_kind_the_csv_text_and_whether_it_is_the_full_roster():
     body = json.dumps({"kind": "pupils", "csv": "UPN\n", "full": True})
-    assert roster_import.read_upload(body.encode()) == ("pupils", "UPN\n", True)
-    assert roster_import.read_upload(json.dumps({"kind": "staff", "csv": "x"})).full is False
+    upload = read_upload(body.encode())
+    assert (upload.kind, upload.csv, upload.full) == ("pupils", "UPN\n", True)
+    assert read_upload(json.dumps({"kind": "staff", "csv": "x"})).full is False
 
 
 @pytest.mark.parametrize(
@@ -648,27 +657,27 @@ def test_an_upload_is_a_kind_the_csv_text_and_whether_it_is_the_full_roster():
 )
 def test_a_bad_upload_is_refused_with_a_message_per_field(body, fields):
     with pytest.raises(InvalidInputError) as refused:
-        roster_import.read_upload(json.dumps(body))
-    assert set(refused.value.fields) == fields and refused.value.status == 400
+        read_upload(json.dumps(body))
+    assert set(refused.value.fields) == fields and status_of(refused.value) == 400
 
 
 @pytest.mark.parametrize("raw", [None, b"", b"not json", b"[1, 2]"])
 def test_an_unreadable_upload_is_refused(raw):
     with pytest.raises(InvalidInputError):
-        roster_import.read_upload(raw)
+        read_upload(raw)
 
 
 def test_an_upload_too_large_to_be_a_two_megabyte_file_is_refused_before_it_is_parsed():
     with pytest.raises(InvalidInputError) as refused:
-        roster_import.read_upload(b" " * (roster_import.MAX_REQUEST_BYTES + 1))
-    assert refused.value.status == 413
+        read_upload(b" " * (roster_import.MAX_REQUEST_BYTES + 1))
+    assert status_of(refused.value) == 413
 
 
 def test_an_upload_of_a_two_megabyte_file_fits_in_a_request():
     csv_text = ('é,"x"\n' * (roster_import.MAX_BYTES // 8))[: roster_import.MAX_BYTES]
     body = json.dumps({"kind": "pupils", "csv": csv_text})  # ASCII-escaped: the worst case
     assert len(body) <= roster_import.MAX_REQUEST_BYTES
-    assert roster_import.read_upload(body).csv == csv_text
+    assert read_upload(body).csv == csv_text
 
 
 # --- the summary ---------------------------------------------------------------------------------------------------
