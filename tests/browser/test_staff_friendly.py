@@ -9,18 +9,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.journeys import MAX_MINIMAL_CONCERN_ACTIONS, minimal_concern, uniquely_named_pupil
-
 pytestmark = pytest.mark.browser
 
 IPAD_PORTRAIT = {"width": 810, "height": 1080}
 IPAD_LANDSCAPE = {"width": 1080, "height": 810}
 CHROMEBOOK = {"width": 1366, "height": 768}
-SIZES = [
-    pytest.param(IPAD_PORTRAIT, id="ipad-portrait"),
-    pytest.param(IPAD_LANDSCAPE, id="ipad-landscape"),
-    pytest.param(CHROMEBOOK, id="chromebook"),
-]
 INCIDENTS = r"/api/incidents$"
 # Every path (and query) the service worker has kept, in every cache.
 KEPT_PATHS = """async () => {
@@ -75,11 +68,7 @@ def watch_posts(page) -> list:
     return posts
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_a_minimal_concern_takes_at_most_seven_actions_from_the_dashboard(lantern, open_page, teacher, size):
-    page = open_page(storage_state=teacher, has_touch=True, **size)
-    user = minimal_concern(page, lantern.url, uniquely_named_pupil(roster_names()), "Came in hungry again; no coat.")
-    assert len(user.actions) <= MAX_MINIMAL_CONCERN_ACTIONS, f"{len(user.actions)} actions: {user.summary()}"
+# A minimal concern in at most seven actions at each size: tests/browser/test_role_journeys.py (the teacher's journey).
 
 
 def test_session_is_filled_in_at_any_time_of_day(lantern, open_page, teacher):
