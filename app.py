@@ -6,30 +6,31 @@ Served under /api (API Gateway stage `api`; the local server strips the prefix t
 
 from chalice import Chalice
 
-from chalicelib import __version__
-from chalicelib.auth import sessions
+from chalicelib import (
+    __version__,
+    alerts,
+    chronology,
+    digest,
+    files,
+    outbox,
+    people,
+    planner,
+    reminders,
+)
+from chalicelib.auth import accounts, admin, passkeys, second_factor, sessions
 from chalicelib.errors import NotFoundError
+from chalicelib.incidents import changes, review
+from chalicelib.incidents import service as incidents
 from chalicelib.security_headers import API_HEADERS
-from chalicelib.settings import ROLE_LABELS, ROLES_WITH_SECOND_FACTOR, current_school
-from chalicelib.web.routing import PUBLIC, SIGNED_IN, Routes, json_response, lazy, session_cookie
-
-# The services, each loaded when a route or handler first uses it: each of the six functions (and each cold API
-# call) loads only what it runs, not the whole app (bench/cold_start.py).
-alerts, chronology, digest, files, outbox, people, planner, reminders = (
-    lazy(f"chalicelib.{name}")
-    for name in ("alerts", "chronology", "digest", "files", "outbox", "people", "planner", "reminders")
-)
-accounts, admin, passkeys, second_factor = (
-    lazy(f"chalicelib.auth.{name}") for name in ("accounts", "admin", "passkeys", "second_factor")
-)
-changes, review, incidents = (lazy(f"chalicelib.incidents.{name}") for name in ("changes", "review", "service"))
+from chalicelib.settings import ROLE_LABELS, current_school
+from chalicelib.web.routing import PUBLIC, SIGNED_IN, Routes, json_response, session_cookie
 
 app = Chalice(app_name="lantern", configure_logs=False)
 routes = Routes(app)
 REPORTERS = frozenset({"staff", "leader", "dsl", "head"})  # everyone but admin adds incidents and gets alerts
 LEADERSHIP = frozenset({"leader", "dsl", "head"})  # chronologies; what each may read is decided in access.py
 ADMIN = frozenset({"admin"})  # staff, pupils and settings
-SECOND_FACTOR = frozenset(ROLES_WITH_SECOND_FACTOR)  # add passkeys to their own account
+SECOND_FACTOR = frozenset(second_factor.ROLES_WITH_SECOND_FACTOR)  # add passkeys to their own account
 
 
 @app.middleware("http")
@@ -199,13 +200,13 @@ def complete_action(call, incident_id, action_id):
     return changes.complete_action(current_school(), call.user, incident_id, action_id, call.form, call.source)
 
 
-CHANGES = {  # the change (the path's last part): its service in chalicelib/incidents/changes.py, its form's model
-    "actions": ("add_action", "NewAction"),
-    "recategorise": ("recategorise", "Recategorisation"),
-    "concern-level": ("set_concern_level", "ConcernLevel"),
-    "assign": ("assign", "Assignment"),
-    "status": ("set_status", "StatusChange"),
-    "agencies": ("set_agencies", "AgenciesChange"),
+CHANGES = {  # the change (the path's last part): its service and the request model of its form
+    "actions": (changes.add_action, "NewAction"),
+    "recategorise": (changes.recategorise, "Recategorisation"),
+    "concern-level": (changes.set_concern_level, "ConcernLevel"),
+    "assign": (changes.assign, "Assignment"),
+    "status": (changes.set_status, "StatusChange"),
+    "agencies": (changes.set_agencies, "AgenciesChange"),
 }
 
 
@@ -219,7 +220,7 @@ def change_incident(call, incident_id, change):
     """Add an action, re-categorise, set the concern level, assign, change status or agencies."""
     if change not in CHANGES:
         raise NotFoundError("There is no such change.")
-    apply = getattr(changes, CHANGES[change][0])
+    apply, _ = CHANGES[change]
     return apply(current_school(), call.user, incident_id, call.form, call.source)
 
 

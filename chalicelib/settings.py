@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 ROLES = ("staff", "leader", "dsl", "head", "admin")
-ROLES_WITH_SECOND_FACTOR = frozenset({"leader", "dsl", "head", "admin"})  # everyone who reads records, and admins
 ROLE_LABELS = {
     "staff": "Staff",
     "leader": "Leader (SLT/DHT)",

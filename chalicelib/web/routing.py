@@ -19,12 +19,9 @@ from __future__ import annotations
 import functools
 import hmac
 import importlib
-import importlib.util
 import os
-import sys
 import traceback
 from collections.abc import Callable, Mapping
-from types import ModuleType
 from typing import Any, NamedTuple
 
 from chalice import Chalice, Response
@@ -62,19 +59,6 @@ LOCAL_SESSION_COOKIE = "lantern-local-session"
 
 def _local_http() -> bool:
     return os.environ.get("LANTERN_LOCAL_HTTP") == "1"
-
-
-def lazy(name: str) -> ModuleType:
-    """The module `name`, loaded when one of its names is first used (importlib's LazyLoader), so app.py can name
-    every service while each function, and each cold request, loads only the ones it runs."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def session_cookie_name() -> str:
