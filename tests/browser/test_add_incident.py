@@ -100,8 +100,11 @@ def school_settings():
 
 
 def session_at(clock: str) -> str:
-    """The session the form derives from a "HH:MM" time: start inclusive, end exclusive, or ""."""
-    return next((s.name for s in school_settings().sessions if s.start <= clock < s.end), "")
+    """The session the form derives from a "HH:MM" time: start inclusive, end exclusive; out of school hours the form
+    chooses "Outside session times" (a concern at home, at the weekend or after school)."""
+    from chalicelib.incidents.form import OUTSIDE_SESSIONS
+
+    return next((s.name for s in school_settings().sessions if s.start <= clock < s.end), OUTSIDE_SESSIONS)
 
 
 def tiny_png(path):
@@ -233,8 +236,6 @@ def test_a_teacher_on_an_ipad_records_a_safeguarding_concern(lantern, storage, o
     assert timedelta(0) <= now - shown < timedelta(minutes=3), (date, clock, now)
     expect(page.locator("#day")).to_have_value(shown.strftime("%A"))
     expect(page.locator("#session")).to_have_value(session_at(clock))
-    if not session_at(clock):  # out of school hours: the form says so and leaves Session to the person
-        expect(page.locator("#session-none")).to_be_visible()
     page.locator("#time").press("Enter")  # the guidance's warning: Enter after the time must not add it
     page.locator("#date").press("Enter")
     make_sure_of_session(page)
