@@ -572,6 +572,16 @@ def table_name(kind: str) -> str:
     return f"{bind()}{kind}"
 
 
+def bind_model(model: type[Model], kind: str) -> type[Model]:
+    """`model`, named for this school's `kind` table: for a model kept out of MODELS because it shares a table with
+    one that is in it (the jobs table's roster items), so the table is made and templated once."""
+    name = table_name(kind)
+    if model.Meta.table_name != name:
+        model.Meta.table_name = name
+        model._connection = None
+    return model
+
+
 def create_tables() -> None:
     """Create any missing table (local mode and tests; deployed stacks get theirs from the template)."""
     bind()

@@ -73,13 +73,9 @@ def roster_answer() -> dict:
 
 
 def _answers() -> type[RosterAnswer]:
-    from chalicelib import models
+    from chalicelib.models import bind_model
 
-    name = models.table_name("jobs")
-    if RosterAnswer.Meta.table_name != name:
-        RosterAnswer.Meta.table_name = name
-        RosterAnswer._connection = None
-    return RosterAnswer
+    return bind_model(RosterAnswer, "jobs")
 
 
 def _keep(answer: str, ids: str) -> None:

@@ -66,13 +66,9 @@ class RosterItem(Model):
 
 
 def bind() -> type[RosterItem]:
-    from chalicelib import models
+    from chalicelib.models import bind_model
 
-    name = models.table_name("jobs")
-    if RosterItem.Meta.table_name != name:
-        RosterItem.Meta.table_name = name
-        RosterItem._connection = None
-    return RosterItem
+    return bind_model(RosterItem, "jobs")
 
 
 @dataclass
