@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections import namedtuple
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 ROLES = ("staff", "leader", "dsl", "head", "admin")
 ROLE_LABELS = {
@@ -24,6 +24,7 @@ ROLE_LABELS = {
     "head": "Head of School",
     "admin": "Administrator",
 }
+ROLES_WITH_SECOND_FACTOR = frozenset({"leader", "dsl", "head", "admin"})  # everyone who reads records, and admins
 QUESTION_KINDS = ("choose-all", "text")
 
 # Patterns stay text until a file is loaded: compiling them at import would slow every cold start.
@@ -39,43 +40,47 @@ class SettingsError(ValueError):
     """A settings file is missing a key or holds a value Lantern cannot use."""
 
 
-class Session(NamedTuple):
-    name: str
-    start: str
-    end: str
+# The settings' records are plain namedtuples, each field's type in the comment beside it: typing.NamedTuple costs
+# about 0.1 ms a class on every cold start (it evaluates each annotation).
 
 
-class Question(NamedTuple):
-    id: str
-    label: str
-    kind: str
-    options: tuple[str, ...] = ()
+class Session(namedtuple("Session", "name start end")):
+    """A session of the school day (settings `[[sessions]]`): name; start and end "HH:MM", school time."""
+
+    __slots__ = ()
 
 
-class Category(NamedTuple):
-    name: str
-    subcategories: tuple[str, ...]
-    readable_by: frozenset[str]
-    assign_by_default: tuple[str, ...]
-    alert_by_default: tuple[str, ...]
-    questions: tuple[Question, ...] = ()
+class Question(namedtuple("Question", "id label kind options", defaults=((),))):
+    """A category's question: id, label, kind (one of QUESTION_KINDS), options (tuple of str, for choose-all)."""
+
+    __slots__ = ()
 
 
-class Digest(NamedTuple):
-    """The daily digest of open work for the DSL team and leaders (settings `[digest]`)."""
+class Category(
+    namedtuple(
+        "Category",
+        "name subcategories readable_by assign_by_default alert_by_default questions",
+        defaults=((),),
+    )
+):
+    """A category: name; subcategories (tuple of str); readable_by (frozenset of roles); assign_by_default and
+    alert_by_default (tuples of roles); questions (tuple of Question)."""
 
-    enabled: bool = True
-    time: str = "07:30"  # school time, 24-hour
-    unread_days: int = 3  # an alert unread for longer than this is listed
+    __slots__ = ()
 
 
-class Term(NamedTuple):
-    """A school term (settings `[[terms]]`): its first and last days and, if it has one, its half-term holiday."""
+class Digest(namedtuple("Digest", "enabled time unread_days", defaults=(True, "07:30", 3))):
+    """The daily digest of open work for the DSL team and leaders (settings `[digest]`): enabled (bool); time
+    ("HH:MM", school time, 24-hour); unread_days (int: an alert unread for longer than this is listed)."""
 
-    name: str
-    start: str  # YYYY-MM-DD, the first day
-    end: str  # YYYY-MM-DD, the last day
-    half_term: tuple[str, ...] = ()  # (first day, last day) of the half-term holiday, or ()
+    __slots__ = ()
+
+
+class Term(namedtuple("Term", "name start end half_term", defaults=((),))):
+    """A school term (settings `[[terms]]`): name; start and end (YYYY-MM-DD, its first and last days); half_term,
+    (first day, last day) of its half-term holiday, or ()."""
+
+    __slots__ = ()
 
 
 PUPIL_FLAGS = {
@@ -87,36 +92,27 @@ PUPIL_FLAGS = {
 }
 
 
-class PatternAlert(NamedTuple):
+class PatternAlert(namedtuple("PatternAlert", "name count days flag categories", defaults=(0, 0, "", ()))):
     """A rule that alerts the DSL team when an incident makes it fire (settings `[[pattern_alerts]]`): `count` or
-    more concerns about one pupil within `days` (in `categories`, or any), or any concern about a pupil with
-    `flag` (a key of PUPIL_FLAGS)."""
+    more concerns about one pupil within `days` (in `categories`, a tuple of category names, or any), or any concern
+    about a pupil with `flag` (a key of PUPIL_FLAGS)."""
 
-    name: str
-    count: int = 0
-    days: int = 0
-    flag: str = ""
-    categories: tuple[str, ...] = ()
+    __slots__ = ()
 
 
-class SchoolSettings(NamedTuple):
-    slug: str
-    name: str
-    url: str
-    time_zone: str
-    aws_region: str
-    sender_email: str
-    head_of_school_title: str
-    dsl_names: tuple[str, ...]
-    sessions: tuple[Session, ...]
-    locations: tuple[str, ...]
-    agencies: tuple[str, ...]
-    categories: tuple[Category, ...]
-    source: str = ""
-    digest: Digest = Digest()
-    quality_prompts: bool = True  # the form's record-quality prompts (never blocking); a school may turn them off
-    terms: tuple[Term, ...] = ()
-    pattern_alerts: tuple[PatternAlert, ...] = ()
+class SchoolSettings(
+    namedtuple(
+        "SchoolSettings",
+        "slug name url time_zone aws_region sender_email head_of_school_title dsl_names sessions locations agencies"
+        " categories source digest quality_prompts terms pattern_alerts",
+        defaults=("", Digest(), True, (), ()),
+    )
+):
+    """A school's settings, as loaded and checked by `load_school`. All str but dsl_names, locations, agencies
+    (tuples of str), sessions, categories, terms, pattern_alerts (tuples of their records) and digest (a Digest);
+    quality_prompts (bool): the form's record-quality prompts (never blocking), which a school may turn off."""
+
+    __slots__ = ()
 
     @property
     def zone(self):

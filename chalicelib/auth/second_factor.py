@@ -28,8 +28,8 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import ConflictError, InvalidInputError
 from chalicelib.log import logger
 from chalicelib.models import LoginSession, Staff
+from chalicelib.settings import ROLES_WITH_SECOND_FACTOR
 
-ROLES_WITH_SECOND_FACTOR = frozenset({"leader", "dsl", "head", "admin"})  # everyone who reads records, and admins
 MAX_CODE_ATTEMPTS = 10  # per account per 15 minutes
 RECOVERY_CODES = 10
 ISSUER = "Lantern"

@@ -287,6 +287,19 @@ class Routes:
 
         return register
 
+    @staticmethod
+    def job(handler: Callable) -> Callable:
+        """A scheduled or event function (under `app.schedule`, `app.on_sns_message`, …): the school's tables are
+        named before it runs, as they are before every request. Each function of the stack is its own process, so
+        the API's naming never reaches them; without this they would look for tables called `outbox` or `jobs`."""
+
+        @functools.wraps(handler)
+        def bound(event):
+            models.bind()
+            return handler(event)
+
+        return bound
+
     def _handle(self, view: Callable, allow: frozenset[str], reads: Reads, url_params: dict) -> Response:
         request = self.app.current_request
         call = None
