@@ -1,6 +1,6 @@
 """The merge template: infra/stack.yaml plus what is generated from the code, so the two can never disagree.
 
-- one DynamoDB table per PynamoDB model in chalicelib/models.py (keys, GSIs with their projections, TTL, a stream
+- one DynamoDB table per PynamoDB model in chalicelib/models/ (keys, GSIs with their projections, TTL, a stream
   where the model's Meta has `stream_view_type`), plus Powertools' idempotency table; every table on-demand, PITR,
   deletion protection, the school's KMS key, Retain;
 - the API role's DynamoDB statements, table by table and index by index, from `TABLE_ACCESS` below, and each event
@@ -242,7 +242,7 @@ def tables_policy(specs: dict[str, dict], access: dict[str, tuple[str, ...]] | N
         elif actions:
             tables[kind] = tuple(actions)
     statements = []
-    for kind in specs:  # the models' order, so the policy reads like models.py
+    for kind in specs:  # the models' order, so the policy reads like chalicelib/models/
         if kind in tables:
             table_arn = {"Fn::GetAtt": [logical_id(kind), "Arn"]}
             statements.append(

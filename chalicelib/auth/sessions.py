@@ -6,7 +6,6 @@ Limits are enforced here, in code (DynamoDB's TTL deletes late, if at all): 30 m
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from chalicelib.clock import utcnow
@@ -26,6 +25,8 @@ def token_hash(token: str) -> str:
 
 def new_token() -> tuple[str, str]:
     """A fresh random token (256 bits) and its hash."""
+    import secrets  # only signing in makes a token: off the cold start of every other request
+
     token = secrets.token_urlsafe(TOKEN_BYTES)
     return token, token_hash(token)
 

@@ -1,13 +1,9 @@
-"""PynamoDB models. One table per kind of record, named `<prefix><kind>` where the prefix is the school's stack
-(`lantern-themead-`), so no school can ever read another's data. Every request path is GetItem, Query or a
-transaction: the key design of each table is in its docstring.
-
-Tables are bound to their names on first use (`bind`), never at import: importing creates no connection.
+"""The records: pupils, incidents and their chronology, alerts, the planner, the outbox, the jobs' checkpoints,
+incident events and the audit trail. Loaded by the first request (or function) that reads or writes one of them.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC
 
 from pynamodb.attributes import (
@@ -20,151 +16,10 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-
-class StaffByEmail(GlobalSecondaryIndex):
-    """GSI `by-email`. PK: email (lower case) → the account for sign-in and set-password requests."""
-
-    class Meta:
-        index_name = "by-email"
-        projection = KeysOnlyProjection()
-
-    email = UnicodeAttribute(hash_key=True)
-
-
-class StaffDirectory(GlobalSecondaryIndex):
-    """GSI `directory`, sparse. PK: directory = "active" on active accounts only → every active member of staff
-    (the Alert and Assign to lists) in one Query; never projects password hashes."""
-
-    class Meta:
-        index_name = "directory"
-        projection = IncludeProjection(["name", "title", "role", "email"])
-
-    directory = UnicodeAttribute(hash_key=True)
-
-
-class Passkey(MapAttribute):
-    """One passkey (WebAuthn credential) of an account, kept in its `Staff.passkeys` list (chalicelib/auth/passkeys.py).
-    Ids and the public key are base64url text; `sign_count` is the authenticator's counter, which must go up."""
-
-    passkey_id = UnicodeAttribute()  # random, for the page's Remove button (never the credential id)
-    credential_id = UnicodeAttribute()
-    public_key = UnicodeAttribute()  # COSE key: public, nothing secret
-    sign_count = NumberAttribute(default=0)
-    label = UnicodeAttribute(default="Passkey")
-    transports = ListAttribute(of=UnicodeAttribute, null=True)
-    created_at = UTCDateTimeAttribute()
-    last_used_at = UTCDateTimeAttribute(null=True)
-
-
-class Staff(Model):
-    """A member of staff with a Lantern account.
-
-    Table `<prefix>staff`. PK: `staff_id` (random UUID). GSI `by-email` finds an account by its email; sparse GSI
-    `directory` lists active accounts. Sign-in attempts are counted in `SignInThrottle`, not here.
-
-    Passkeys live on the account (`passkeys`, a list of at most ten `Passkey` maps), not in a table of their own:
-    the second step of signing in already knows the account from the pending session, so one GetItem finds its
-    passkeys, and another account's passkey is never even looked at (no index by credential id is needed). A use
-    moves its `sign_count` on with a conditional update of that list element; an admin's reset removes the list.
-    """
-
-    class Meta:
-        table_name = "staff"
-
-    staff_id = UnicodeAttribute(hash_key=True)
-    email = UnicodeAttribute()
-    name = UnicodeAttribute()
-    role = UnicodeAttribute()
-    title = UnicodeAttribute(default="")
-    active = BooleanAttribute(default=True)
-    password_hash = UnicodeAttribute(null=True)
-    password_changed_at = UTCDateTimeAttribute(null=True)
-    link_hash = UnicodeAttribute(null=True)  # the one set-password link that works: the newest, until used
-    sessions_ended_at = UTCDateTimeAttribute(null=True)  # sessions started before this have ended
-    email_problem = UnicodeAttribute(null=True)  # SES said "bounced" or "marked as spam" (chalicelib/email_feedback)
-    email_problem_at = UTCDateTimeAttribute(null=True)
-    totp_secret = UnicodeAttribute(null=True)  # the authenticator app's shared secret (the table is KMS-encrypted)
-    totp_last_step = NumberAttribute(null=True)  # the newest code's time step: no code works twice
-    recovery_hashes = ListAttribute(of=UnicodeAttribute, null=True)  # argon2 hashes; each code works once
-    second_factor_at = UTCDateTimeAttribute(null=True)  # when the authenticator app was set up
-    passkeys = ListAttribute(of=Passkey, null=True)  # the quicker second factor, added once signed in
-    created_at = UTCDateTimeAttribute()
-    directory = UnicodeAttribute(null=True)
-    by_email = StaffByEmail()
-    in_directory = StaffDirectory()
-
-
-class SessionsByStaff(GlobalSecondaryIndex):
-    """GSI `by-staff`. PK: staff_id → every session of one account (to end them all)."""
-
-    class Meta:
-        index_name = "by-staff"
-        projection = KeysOnlyProjection()
-
-    staff_id = UnicodeAttribute(hash_key=True)
-
-
-class LoginSession(Model):
-    """A signed-in browser.
-
-    Table `<prefix>sessions`. PK: `token_hash` (SHA-256 of the cookie's random token; the token itself is never
-    stored). GSI `by-staff`. Idle and absolute limits are checked in code; `expires_at` (TTL) only tidies up.
-    A passkey challenge is kept here, hashed, so it belongs to this browser's sign-in and ends with it.
-    """
-
-    class Meta:
-        table_name = "sessions"
-
-    token_hash = UnicodeAttribute(hash_key=True)
-    staff_id = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    last_seen_at = UTCDateTimeAttribute()
-    expires_at = TTLAttribute()
-    stage = UnicodeAttribute(default="full")  # "code" or "enrol" until the second factor is done
-    pending_secret = UnicodeAttribute(null=True)  # the secret shown while enrolling, until confirmed
-    # The one WebAuthn challenge this browser may answer (adding a passkey, or signing in with one): its SHA-256,
-    # what it is for ("register" or "sign-in") and when it was made. Any answer uses it up.
-    challenge_hash = UnicodeAttribute(null=True)
-    challenge_purpose = UnicodeAttribute(null=True)
-    challenge_at = UTCDateTimeAttribute(null=True)
-    by_staff = SessionsByStaff()
-
-
-class SignInThrottle(Model):
-    """Sign-in attempts in a 15-minute window, per email (known or not, so a lock-out reveals nothing) and per
-    source address. Each attempt takes a slot with one conditional update *before* its password is checked, so
-    parallel guesses cannot outrun the count.
-
-    Table `<prefix>throttle`. PK: `key` = `email#<SHA-256 of the address>` or `ip#<address>`. `expires_at` (TTL)
-    only tidies up; the window is checked in code.
-    """
-
-    class Meta:
-        table_name = "throttle"
-
-    key = UnicodeAttribute(hash_key=True)
-    attempts = NumberAttribute(default=0)
-    window_start = UTCDateTimeAttribute(null=True)
-    expires_at = TTLAttribute(null=True)
-
-
-class PasswordLink(Model):
-    """A single-use set-password link.
-
-    Table `<prefix>password-links`. PK: `token_hash` (SHA-256 of the emailed token). Deleted when used, in the
-    same transaction that sets the password; expiry is checked in code, `expires_at` (TTL) only tidies up.
-    """
-
-    class Meta:
-        table_name = "password-links"
-
-    token_hash = UnicodeAttribute(hash_key=True)
-    staff_id = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    expires_at = TTLAttribute()
+from chalicelib.models import name_tables
 
 
 class PupilRoll(GlobalSecondaryIndex):
@@ -534,75 +389,16 @@ class AuditEntry(Model):
     hash = UnicodeAttribute(null=True)
 
 
-MODELS: dict[str, type[Model]] = {
-    "staff": Staff,
-    "sessions": LoginSession,
-    "password-links": PasswordLink,
-    "throttle": SignInThrottle,
-    "pupils": Pupil,
-    "incidents": Incident,
-    "chronology": ChronologyEntry,
-    "alerts": Alert,
-    "planner": PlannerReminder,
-    "incident-events": IncidentEvent,
-    "audit": AuditEntry,
-    "outbox": OutboxItem,
-    "jobs": JobCheckpoint,
-}
-IDEMPOTENCY_TABLE = "idempotency"  # Powertools' own record: PK `id`, TTL `expiration`
-
-_bound_prefix: str | None = None
-
-
-def bind(prefix: str | None = None) -> str:
-    """Name every table `<prefix><kind>`; the prefix defaults to `LANTERN_TABLE_PREFIX`. Idempotent."""
-    global _bound_prefix
-    prefix = prefix if prefix is not None else os.environ.get("LANTERN_TABLE_PREFIX", "")
-    if not prefix:
-        raise RuntimeError("LANTERN_TABLE_PREFIX is not set: it names the school's tables, like 'lantern-themead-'")
-    if prefix != _bound_prefix:
-        for kind, model in MODELS.items():
-            model.Meta.table_name = f"{prefix}{kind}"
-            model._connection = None
-        _bound_prefix = prefix
-    return prefix
-
-
-def table_name(kind: str) -> str:
-    return f"{bind()}{kind}"
-
-
-def bind_model(model: type[Model], kind: str) -> type[Model]:
-    """`model`, named for this school's `kind` table: for a model kept out of MODELS because it shares a table with
-    one that is in it (the jobs table's roster items), so the table is made and templated once."""
-    name = table_name(kind)
-    if model.Meta.table_name != name:
-        model.Meta.table_name = name
-        model._connection = None
-    return model
-
-
-def create_tables() -> None:
-    """Create any missing table (local mode and tests; deployed stacks get theirs from the template)."""
-    bind()
-    for model in MODELS.values():
-        if not model.exists():
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    import boto3
-
-    client = boto3.client("dynamodb")
-    if table_name(IDEMPOTENCY_TABLE) not in client.list_tables()["TableNames"]:
-        client.create_table(
-            TableName=table_name(IDEMPOTENCY_TABLE),
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-
-
-def refused_by_a_condition(error) -> bool:
-    """Was a cancelled transaction (PynamoDB's TransactWriteError) refused by one of its conditions, rather than not
-    reaching DynamoDB at all? Only the first is the caller's doing; the second must be retried, never explained."""
-    return any(
-        reason is not None and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []
-    )
+name_tables(
+    {
+        "pupils": Pupil,
+        "incidents": Incident,
+        "chronology": ChronologyEntry,
+        "alerts": Alert,
+        "planner": PlannerReminder,
+        "incident-events": IncidentEvent,
+        "audit": AuditEntry,
+        "outbox": OutboxItem,
+        "jobs": JobCheckpoint,
+    }
+)
