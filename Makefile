@@ -11,7 +11,7 @@ SCHOOL ?= themead
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: loadtest verify-audit faults fuzz totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
+.PHONY: loadtest audit-deps verify-audit faults fuzz totp help run test test-fast lint build user import bench browser-deps venv plan deploy preflight cleanup-failed \
 	plan-all deploy-all status logs restore-drill
 
 help: ## List every target
@@ -28,6 +28,16 @@ $(CHECKOV_VENV)/.installed: infra/checkov-requirements.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/checkov-requirements.txt
 	touch $@
+
+# pip-audit asks PyPI (each pinned version's JSON) about known vulnerabilities; its own venv keeps its pins apart.
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/.installed: infra/audit-requirements.txt
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/audit-requirements.txt
+	touch $@
+
+audit-deps: $(AUDIT_VENV)/.installed ## pip-audit every pinned dependency (needs pypi.org's per-version JSON; a package it cannot check fails)
+	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements.txt -r constraints.txt
 
 $(SAM_VENV)/.installed: infra/sam-requirements.txt
 	$(PYTHON) -m venv $(SAM_VENV)
