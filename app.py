@@ -49,9 +49,9 @@ def me(call):
 
 @routes.route("/auth/login", methods=("POST",), allow=PUBLIC, body="SignIn")
 def login(call):
-    # Roles that read records answer {"next": "code"} (or "enrol"): the second factor is still to do.
     from chalicelib.auth import accounts, sessions
 
+    # Roles that read records answer {"next": "code"} (or "enrol"): the second factor is still to do.
     signed_in = accounts.sign_in(call.form.email, call.form.password, source_ip=call.source["ip"])
     call.set_cookie = session_cookie(signed_in.token, max_age=int(sessions.ABSOLUTE_LIMIT.total_seconds()))
     if signed_in.next:  # the second factor is still to do: the pending session can do only that

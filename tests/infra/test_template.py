@@ -547,7 +547,10 @@ def test_the_package_ships_a_pyc_for_every_module_made_from_its_own_source(packa
     with zipfile.ZipFile(packaged.zip_path) as package:
         names = set(package.namelist())
         pycs = {n for n in names if n.endswith(".pyc")}
-        assert "__pycache__/app.cpython-311.pyc" in pycs and "chalicelib/__pycache__/models.cpython-311.pyc" in pycs
+        assert (
+            "__pycache__/app.cpython-311.pyc" in pycs
+            and "chalicelib/models/__pycache__/records.cpython-311.pyc" in pycs
+        )
         for pyc in pycs:
             folder, _, file = pyc.partition("__pycache__/")
             source = f"{folder}{file.split('.')[0]}.py"
