@@ -249,13 +249,14 @@ def test_the_clocks_going_back_and_the_end_of_the_day(as_, people, autumn):
 
 def test_re_categorising_moves_an_incident_in_every_report(as_, people):
     teacher = as_("teacher")
-    response = teacher.post("/incidents", submission(people))
+    body = submission(people)
+    response = teacher.post("/incidents", body)
     assert response.status_code == 201, response.data
     (incident,) = list(Incident.scan())
     assert incident.report_month == keys.report_month(incident.occurred_at)
     assert incident.pupil_groups.as_dict()[people["ama"].pupil_id]["year_group"] == "Year 3"
-    today = current_school().today().isoformat()
-    query = f"/reports?preset=custom&from={today}&to={today}"
+    day = body["date"]  # the incident's own day: ten minutes ago is yesterday just after midnight
+    query = f"/reports?preset=custom&from={day}&to={day}"
     assert rows(as_("dht").get(query).data["by_category"])["Behaviour"] == 1
     moved = as_("dht").post(
         f"/incidents/{incident.incident_id}/recategorise",
