@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections import namedtuple
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 ROLES = ("staff", "leader", "dsl", "head", "admin")
@@ -40,28 +40,61 @@ class SettingsError(ValueError):
     """A settings file is missing a key or holds a value Lantern cannot use."""
 
 
-# The settings' records are plain namedtuples, each field's type in the comment beside it: typing.NamedTuple costs
-# about 0.1 ms a class on every cold start (it evaluates each annotation).
+class Record(tuple):
+    """A settings record: a tuple with named fields, as `collections.namedtuple` makes, declared as
+    `class Term(Record, fields="name start end half_term", defaults=((),))` (each field's type in the docstring).
+
+    namedtuple compiles a constructor for each class it makes (typing.NamedTuple also evaluates each annotation):
+    about 70 µs a class, paid on every cold start, as every request reads the settings. One shared constructor
+    costs nothing per class."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    _field_defaults: dict = {}
+
+    def __init_subclass__(cls, *, fields: str, defaults: tuple = ()) -> None:
+        super().__init_subclass__()
+        cls._fields = tuple(fields.split())
+        cls._field_defaults = dict(zip(cls._fields[len(cls._fields) - len(defaults) :], defaults, strict=True))
+        for index, name in enumerate(cls._fields):
+            setattr(cls, name, property(itemgetter(index)))
+
+    def __new__(cls, *args, **kwargs):
+        rest = cls._fields[len(args) :]
+        if len(args) > len(cls._fields) or not set(kwargs) <= set(rest):
+            raise TypeError(f"{cls.__name__} takes the fields {', '.join(cls._fields)}, each once")
+        missing = [name for name in rest if name not in kwargs and name not in cls._field_defaults]
+        if missing:
+            raise TypeError(f"{cls.__name__} is missing {', '.join(missing)}")
+        return tuple.__new__(cls, (*args, *(kwargs.get(name, cls._field_defaults.get(name)) for name in rest)))
+
+    def __getnewargs__(self) -> tuple:  # copy and pickle rebuild it from its values
+        return tuple(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={v!r}' for n, v in zip(self._fields, self, strict=True))})"
+
+    def _replace(self, **changes):
+        return type(self)(**{**self._asdict(), **changes})
+
+    def _asdict(self) -> dict:
+        return dict(zip(self._fields, self, strict=True))
 
 
-class Session(namedtuple("Session", "name start end")):
+class Session(Record, fields="name start end"):
     """A session of the school day (settings `[[sessions]]`): name; start and end "HH:MM", school time."""
 
     __slots__ = ()
 
 
-class Question(namedtuple("Question", "id label kind options", defaults=((),))):
+class Question(Record, fields="id label kind options", defaults=((),)):
     """A category's question: id, label, kind (one of QUESTION_KINDS), options (tuple of str, for choose-all)."""
 
     __slots__ = ()
 
 
 class Category(
-    namedtuple(
-        "Category",
-        "name subcategories readable_by assign_by_default alert_by_default questions",
-        defaults=((),),
-    )
+    Record, fields="name subcategories readable_by assign_by_default alert_by_default questions", defaults=((),)
 ):
     """A category: name; subcategories (tuple of str); readable_by (frozenset of roles); assign_by_default and
     alert_by_default (tuples of roles); questions (tuple of Question)."""
@@ -69,14 +102,14 @@ class Category(
     __slots__ = ()
 
 
-class Digest(namedtuple("Digest", "enabled time unread_days", defaults=(True, "07:30", 3))):
+class Digest(Record, fields="enabled time unread_days", defaults=(True, "07:30", 3)):
     """The daily digest of open work for the DSL team and leaders (settings `[digest]`): enabled (bool); time
     ("HH:MM", school time, 24-hour); unread_days (int: an alert unread for longer than this is listed)."""
 
     __slots__ = ()
 
 
-class Term(namedtuple("Term", "name start end half_term", defaults=((),))):
+class Term(Record, fields="name start end half_term", defaults=((),)):
     """A school term (settings `[[terms]]`): name; start and end (YYYY-MM-DD, its first and last days); half_term,
     (first day, last day) of its half-term holiday, or ()."""
 
@@ -92,7 +125,7 @@ PUPIL_FLAGS = {
 }
 
 
-class PatternAlert(namedtuple("PatternAlert", "name count days flag categories", defaults=(0, 0, "", ()))):
+class PatternAlert(Record, fields="name count days flag categories", defaults=(0, 0, "", ())):
     """A rule that alerts the DSL team when an incident makes it fire (settings `[[pattern_alerts]]`): `count` or
     more concerns about one pupil within `days` (in `categories`, a tuple of category names, or any), or any concern
     about a pupil with `flag` (a key of PUPIL_FLAGS)."""
@@ -101,12 +134,10 @@ class PatternAlert(namedtuple("PatternAlert", "name count days flag categories",
 
 
 class SchoolSettings(
-    namedtuple(
-        "SchoolSettings",
-        "slug name url time_zone aws_region sender_email head_of_school_title dsl_names sessions locations agencies"
-        " categories source digest quality_prompts terms pattern_alerts",
-        defaults=("", Digest(), True, (), ()),
-    )
+    Record,
+    fields="slug name url time_zone aws_region sender_email head_of_school_title dsl_names sessions locations agencies"
+    " categories source digest quality_prompts terms pattern_alerts",
+    defaults=("", Digest(), True, (), ()),
 ):
     """A school's settings, as loaded and checked by `load_school`. All str but dsl_names, locations, agencies
     (tuples of str), sessions, categories, terms, pattern_alerts (tuples of their records) and digest (a Digest);

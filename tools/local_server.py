@@ -158,6 +158,16 @@ def scheduled_functions(app: Chalice) -> list[tuple[str, int]]:
     ]
 
 
+RUN_AFTER_THE_MINUTE_S = 1.0
+
+
+def seconds_to_next_run(period: int, wall_clock: float) -> float:
+    """Seconds from `wall_clock` (Unix time) to the first run of a function that runs every `period` seconds: a
+    second after the clock's next whole multiple of the period (so a rate(1 minute) job runs at hh:mm:01, just
+    after a reminder due at hh:mm falls due; EventBridge's phase is arbitrary, this one is predictable)."""
+    return period - wall_clock % period + RUN_AFTER_THE_MINUTE_S
+
+
 class Scheduler(threading.Thread):
     """Runs each scheduled function of the app every so often, as EventBridge would, until stopped."""
 
@@ -170,14 +180,15 @@ class Scheduler(threading.Thread):
         self.runs: dict[str, int] = {}
 
     def run(self) -> None:
-        due = {name: time.monotonic() + seconds for name, seconds in scheduled_functions(self.app)}
         every = dict(scheduled_functions(self.app))
+        started = time.monotonic()
+        due = {name: started + seconds_to_next_run(seconds, time.time()) for name, seconds in every.items()}
         while not self.stopping.wait(self.tick):
             now = time.monotonic()
             for name, when in due.items():
                 if now >= when:
                     self.invoke(name)
-                    due[name] = now + every[name]
+                    due[name] = max(when + every[name], now)  # keeps to the clock's whole minutes
 
     def invoke(self, name: str) -> None:
         event = {

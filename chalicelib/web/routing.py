@@ -21,7 +21,6 @@ import hmac
 import importlib
 import os
 import traceback
-from collections import namedtuple
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -44,7 +43,6 @@ from chalicelib.errors import (
 from chalicelib.log import logger
 from chalicelib.models import Staff
 from chalicelib.settings import ROLES
-from chalicelib.validation import NOT_EXPECTED, read_json_object
 
 PUBLIC = frozenset({"anonymous", *ROLES})
 SIGNED_IN = frozenset(ROLES)
@@ -118,13 +116,16 @@ def model_named(name: str):
     return model
 
 
-class Reads(namedtuple("Reads", "body body_by query", defaults=(None, None, None))):
+class Reads:
     """What a route reads. `body`: a request model's name, or {value: name} chosen by the value of the path's
     parameter `body_by` (a value not listed reads no model, and the view answers it), or None: no body (nothing,
-    or `{}`). `query`: a request model's name, or None: no query parameter. (A plain namedtuple: typing's costs a
-    cold start more.)"""
+    or `{}`). `query`: a request model's name, or None: no query parameter. (A plain class: a namedtuple compiles
+    its constructor on every cold start.)"""
 
-    __slots__ = ()
+    __slots__ = ("body", "body_by", "query")
+
+    def __init__(self, body: str | Mapping[str, str] | None, body_by: str | None, query: str | None) -> None:
+        self.body, self.body_by, self.query = body, body_by, query
 
 
 class Call:
@@ -142,6 +143,9 @@ class Call:
 
     def read(self, reads: Reads, url_params: dict) -> None:
         """Read the query string and the body through the route's request models, or refuse what it does not take."""
+        # Loaded here, not at import: a cold start whose first request sends nothing (GET /me) never needs it.
+        from chalicelib.validation import NOT_EXPECTED, read_json_object
+
         params = self.request.query_params or {}
         if reads.query:
             self.model = model_named(reads.query)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from chalice import Chalice, Rate
 
-from tools.local_server import Scheduler, schedule_seconds, scheduled_functions
+from tools.local_server import Scheduler, schedule_seconds, scheduled_functions, seconds_to_next_run
 
 
 def test_rate_schedules_are_understood():
@@ -34,3 +34,10 @@ def test_the_scheduler_runs_each_scheduled_function():
     scheduler.invoke("every_two_hours")
     assert calls == ["Scheduled Event"]
     assert scheduler.runs == {"every_minute": 1, "every_two_hours": 1}
+
+
+def test_scheduled_functions_run_just_after_the_clocks_whole_minutes():
+    twelve = 1_796_212_800.0  # 2026-12-02 12:00:00 UTC
+    assert seconds_to_next_run(60, twelve + 42.5) == pytest.approx(18.5)  # 12:01:01
+    assert seconds_to_next_run(60, twelve) == pytest.approx(61.0)  # the next whole minute: 12:01:01
+    assert seconds_to_next_run(300, twelve + 60) == pytest.approx(241.0)  # 12:05:01

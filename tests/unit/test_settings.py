@@ -145,3 +145,28 @@ def test_a_missing_or_broken_file_is_named(tmp_path):
     broken.write_text("name = ")
     with pytest.raises(SettingsError, match="broken.toml: not valid TOML"):
         load_school(broken)
+
+
+def test_a_settings_record_behaves_as_a_namedtuple():
+    import copy
+    import json
+    import pickle
+
+    from chalicelib.settings import Digest, Term
+
+    term = Term("Autumn", "2026-09-02", end="2026-12-18")
+    assert term == ("Autumn", "2026-09-02", "2026-12-18", ()) and term.half_term == () and term.end == "2026-12-18"
+    assert term._replace(half_term=("2026-10-26", "2026-10-30")).half_term == ("2026-10-26", "2026-10-30")
+    assert term._asdict() == {"name": "Autumn", "start": "2026-09-02", "end": "2026-12-18", "half_term": ()}
+    assert repr(Digest()) == "Digest(enabled=True, time='07:30', unread_days=3)"
+    assert copy.deepcopy(term) == term and pickle.loads(pickle.dumps(term)) == term
+    assert hash(term) == hash(Term(*term)) and json.loads(json.dumps(term))[0] == "Autumn"
+    assert not hasattr(term, "__dict__")
+    with pytest.raises(TypeError, match="missing end"):
+        Term("Autumn", "2026-09-02")
+    with pytest.raises(TypeError, match="each once"):
+        Term("Autumn", name="Spring")
+    with pytest.raises(TypeError, match="each once"):
+        Term("Autumn", "a", "b", (), "extra")
+    with pytest.raises(TypeError, match="each once"):
+        Term("Autumn", "a", "b", colour="red")
