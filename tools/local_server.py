@@ -181,14 +181,18 @@ class Scheduler(threading.Thread):
 
     def run(self) -> None:
         every = dict(scheduled_functions(self.app))
-        started = time.monotonic()
-        due = {name: started + seconds_to_next_run(seconds, time.time()) for name, seconds in every.items()}
+        due = {name: self.next_run(seconds) for name, seconds in every.items()}
         while not self.stopping.wait(self.tick):
             now = time.monotonic()
             for name, when in due.items():
                 if now >= when:
                     self.invoke(name)
-                    due[name] = max(when + every[name], now)  # keeps to the clock's whole minutes
+                    due[name] = self.next_run(every[name])  # a run that overran skips to the next slot
+
+    @staticmethod
+    def next_run(period: int) -> float:
+        """The monotonic time of the next run, on the clock's whole multiples of `period` (seconds_to_next_run)."""
+        return time.monotonic() + seconds_to_next_run(period, time.time())
 
     def invoke(self, name: str) -> None:
         event = {
