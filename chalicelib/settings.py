@@ -45,8 +45,8 @@ class Record(tuple):
     `class Term(Record, fields="name start end half_term", defaults=((),))` (each field's type in the docstring).
 
     namedtuple compiles a constructor for each class it makes (typing.NamedTuple also evaluates each annotation):
-    about 70 µs a class, paid on every cold start, as every request reads the settings. One shared constructor
-    costs nothing per class."""
+    paid on every cold start, as every request reads the settings. With one shared constructor the seven records
+    cost about 0.2 ms instead of 0.6 (measured from the package)."""
 
     __slots__ = ()
     _fields: tuple[str, ...] = ()
